@@ -1,0 +1,239 @@
+// Package config reads .relgate.yaml: which scanners run and how, where
+// policies live, and the per-environment thresholds that policies read as
+// data.relgate.config.
+//
+// Go never judges with these thresholds; it only checks their shape. The
+// defaults live in Rego (package relgate.lib), where they can be read and
+// changed, so every settings field here is omitted when the user left it
+// unset.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// FileName is the config file looked for at the root of the target.
+const FileName = ".relgate.yaml"
+
+// Config is the whole .relgate.yaml document.
+type Config struct {
+	// Environment is the default environment when --env is not given.
+	Environment string `json:"environment,omitempty" yaml:"environment,omitempty"`
+	// Policies are extra policy directories, relative to the config file.
+	Policies []string `json:"policies,omitempty" yaml:"policies,omitempty"`
+	// Policy sets the policy sandbox.
+	Policy *PolicyConfig `json:"policy,omitempty" yaml:"policy,omitempty"`
+	// Scanners chooses which scanners run and for how long.
+	Scanners *ScannersConfig `json:"scanners,omitempty" yaml:"scanners,omitempty"`
+	// Defaults are settings for every environment; Environments override them per environment.
+	Defaults     *Settings           `json:"defaults,omitempty" yaml:"defaults,omitempty"`
+	Environments map[string]Settings `json:"environments,omitempty" yaml:"environments,omitempty"`
+	// Custom is free-form data for user policies (data.relgate.config.custom).
+	Custom map[string]any `json:"custom,omitempty" yaml:"custom,omitempty"`
+}
+
+// PolicyConfig is the policy sandbox. By default policies may not call
+// builtins that reach the network or are non-deterministic (http.send,
+// net.*, opa.runtime, time.now_ns, rand.*, …); listing one here allows it.
+type PolicyConfig struct {
+	AllowBuiltins []string `json:"allow_builtins,omitempty" yaml:"allow_builtins,omitempty"`
+}
+
+// ScannersConfig chooses the scanners.
+type ScannersConfig struct {
+	// Enabled lists the scanners to run; empty means all of them.
+	Enabled []string `json:"enabled,omitempty" yaml:"enabled,omitempty"`
+	// Timeout bounds each scanner, e.g. "5m".
+	Timeout Duration `json:"timeout,omitempty" yaml:"timeout,omitempty"`
+}
+
+// Settings are the thresholds policies apply in one environment.
+type Settings struct {
+	// FailOn is the lowest severity of a deny that fails the gate; denies
+	// below it are reported as warnings.
+	FailOn string `json:"fail_on,omitempty" yaml:"fail_on,omitempty" jsonschema:"enum=critical,enum=high,enum=medium,enum=low,enum=info"`
+	// Budgets tolerate up to N failing denies of a severity before the gate fails.
+	Budgets map[string]int `json:"budgets,omitempty" yaml:"budgets,omitempty"`
+	// ScannerErrors says what a failed scanner does: deny (fail closed), warn or ignore.
+	ScannerErrors string `json:"scanner_errors,omitempty" yaml:"scanner_errors,omitempty" jsonschema:"enum=deny,enum=warn,enum=ignore"`
+	// Release holds the release rules' settings.
+	Release *ReleaseSettings `json:"release,omitempty" yaml:"release,omitempty"`
+	// Score sets the weighted score and its thresholds.
+	Score *ScoreSettings `json:"score,omitempty" yaml:"score,omitempty"`
+}
+
+// ReleaseSettings are the REL rules' settings.
+type ReleaseSettings struct {
+	// Branches and Tags are glob patterns a release may come from; empty allows any.
+	Branches []string `json:"branches,omitempty" yaml:"branches,omitempty"`
+	Tags     []string `json:"tags,omitempty" yaml:"tags,omitempty"`
+	// RequireSemver denies a release whose version is not SemVer.
+	RequireSemver *bool `json:"require_semver,omitempty" yaml:"require_semver,omitempty"`
+}
+
+// ScoreSettings set the Keptn-style score: each area is an objective
+// (pass 1, warning 0.5, fail 0) weighted by Weights; a total below Warn
+// fails the gate, below Pass warns.
+type ScoreSettings struct {
+	Pass    *float64           `json:"pass,omitempty" yaml:"pass,omitempty"`
+	Warn    *float64           `json:"warn,omitempty" yaml:"warn,omitempty"`
+	Weights map[string]float64 `json:"weights,omitempty" yaml:"weights,omitempty"`
+}
+
+// Duration is a time.Duration written as "90s" or "5m".
+type Duration time.Duration
+
+// UnmarshalYAML reads a duration string, naming its line when it is wrong.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	v, err := time.ParseDuration(n.Value)
+	if err != nil || v < 0 {
+		return fmt.Errorf("line %d: invalid duration %q (want e.g. 90s or 5m)", n.Line, n.Value)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// MarshalText writes the duration as time.Duration does.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d).String()), nil }
+
+// Error is a config file that cannot be used, with the file and line.
+type Error struct {
+	File string
+	Line int
+	Msg  string
+}
+
+func (e *Error) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
+	}
+	return fmt.Sprintf("%s: %s", e.File, e.Msg)
+}
+
+// Load reads the config file at path. A missing file is not an error when
+// optional is true: the zero Config (all defaults) is returned.
+func Load(path string, optional bool) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		if optional && errors.Is(err, os.ErrNotExist) {
+			return &Config{}, nil
+		}
+		return nil, &Error{File: path, Msg: fmt.Sprintf("read config: %v", unwrapPath(err))}
+	}
+	return Parse(path, data)
+}
+
+// Parse decodes a config document strictly: unknown keys and wrong types are
+// errors naming the file and line.
+func Parse(name string, data []byte) (*Config, error) {
+	cfg := new(Config)
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(cfg); err != nil && !errors.Is(err, io.EOF) {
+		return nil, yamlError(name, err)
+	}
+	if err := cfg.validate(); err != nil {
+		return nil, &Error{File: name, Msg: err.Error()}
+	}
+	return cfg, nil
+}
+
+var (
+	lineRE     = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
+	notFoundRE = regexp.MustCompile(`^field (\S+) not found in type \S+$`)
+)
+
+// yamlError turns the YAML decoder's messages into "file:line: message".
+func yamlError(name string, err error) error {
+	var msgs []string
+	var te *yaml.TypeError
+	if errors.As(err, &te) {
+		msgs = te.Errors
+	} else {
+		msgs = []string{err.Error()}
+	}
+	first := &Error{File: name}
+	var rest []string
+	for i, m := range msgs {
+		line := 0
+		if sm := lineRE.FindStringSubmatch(m); sm != nil {
+			line, _ = strconv.Atoi(sm[1])
+			m = sm[2]
+		}
+		if sm := notFoundRE.FindStringSubmatch(m); sm != nil {
+			m = fmt.Sprintf("unknown key %q", sm[1])
+		}
+		m = strings.TrimPrefix(m, "yaml: ")
+		if i == 0 {
+			first.Line, first.Msg = line, m
+			continue
+		}
+		rest = append(rest, fmt.Sprintf("line %d: %s", line, m))
+	}
+	if len(rest) > 0 {
+		first.Msg += " (and " + strings.Join(rest, "; ") + ")"
+	}
+	return first
+}
+
+var severities = []string{"critical", "high", "medium", "low", "info"}
+
+func (c *Config) validate() error {
+	check := func(where string, s *Settings) error {
+		if s == nil {
+			return nil
+		}
+		if s.FailOn != "" && !oneOf(s.FailOn, severities) {
+			return fmt.Errorf("%s.fail_on: %q is not one of %s", where, s.FailOn, strings.Join(severities, ", "))
+		}
+		for sev, n := range s.Budgets {
+			if !oneOf(sev, severities) {
+				return fmt.Errorf("%s.budgets: %q is not a severity", where, sev)
+			}
+			if n < 0 {
+				return fmt.Errorf("%s.budgets.%s: %d is negative", where, sev, n)
+			}
+		}
+		if s.ScannerErrors != "" && !oneOf(s.ScannerErrors, []string{"deny", "warn", "ignore"}) {
+			return fmt.Errorf("%s.scanner_errors: %q is not one of deny, warn, ignore", where, s.ScannerErrors)
+		}
+		return nil
+	}
+	if err := check("defaults", c.Defaults); err != nil {
+		return err
+	}
+	for name, s := range c.Environments {
+		if err := check("environments."+name, &s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func oneOf(s string, set []string) bool {
+	for _, v := range set {
+		if s == v {
+			return true
+		}
+	}
+	return false
+}
+
+// unwrapPath drops the *PathError's own path, since Error already names the file.
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}

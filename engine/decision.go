@@ -1,0 +1,84 @@
+package engine
+
+import (
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+)
+
+// Decision results.
+const (
+	ResultPass = "pass"
+	ResultWarn = "warn"
+	ResultFail = "fail"
+)
+
+// Decision is what relgate answers for one input document. Its JSON form is
+// the json report; field names are stable.
+type Decision struct {
+	APIVersion   string       `json:"apiVersion"`
+	Kind         string       `json:"kind"`
+	Result       string       `json:"result"`
+	Score        float64      `json:"score"`
+	Environment  string       `json:"environment"`
+	Violations   []Finding    `json:"violations"`
+	Warnings     []Finding    `json:"warnings"`
+	Waived       []Finding    `json:"waived"`
+	Objectives   []Objective  `json:"objectives"`
+	Scanners     []ScannerRun `json:"scanners"`
+	InputDigest  string       `json:"input_digest"`
+	PolicyDigest string       `json:"policy_digest"`
+}
+
+// Finding is one policy result: a violation, a warning, or a waived finding.
+type Finding struct {
+	Rule        string   `json:"rule"`
+	Title       string   `json:"title"`
+	Severity    string   `json:"severity"`
+	Message     string   `json:"message"`
+	Location    Location `json:"location"`
+	Fingerprint string   `json:"fingerprint"`
+	// Waiver is set on waived findings: who accepted it, why, and until when.
+	Waiver *Waiver `json:"waiver,omitempty"`
+}
+
+// Objective is one weighted area of the score (Keptn-style: pass 1,
+// warning 0.5, fail 0).
+type Objective struct {
+	Name   string  `json:"name"`
+	Result string  `json:"result"`
+	Weight float64 `json:"weight"`
+	Key    bool    `json:"key"`
+}
+
+// Failed reports whether the gate failed.
+func (d *Decision) Failed() bool { return d.Result == ResultFail }
+
+// Encode writes the decision's JSON form, indented and newline-terminated.
+func (d *Decision) Encode(w io.Writer) error {
+	data, err := json.MarshalIndent(d, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode decision: %w", err)
+	}
+	_, err = w.Write(append(data, '\n'))
+	return err
+}
+
+// sort orders findings for presentation: most severe first, then by rule,
+// place and fingerprint, so identical inputs give identical bytes.
+func (d *Decision) sort() {
+	for _, fs := range []*[]Finding{&d.Violations, &d.Warnings, &d.Waived} {
+		nonNil(fs)
+		slices.SortStableFunc(*fs, compareFindings)
+	}
+	nonNil(&d.Objectives)
+	nonNil(&d.Scanners)
+	slices.SortStableFunc(d.Objectives, func(a, b Objective) int { return cmp.Compare(a.Name, b.Name) })
+}
+
+func compareFindings(a, b Finding) int {
+	return cmp.Or(cmp.Compare(SeverityRank(a.Severity), SeverityRank(b.Severity)), cmp.Compare(a.Rule, b.Rule),
+		compareLocation(a.Location, b.Location), cmp.Compare(a.Fingerprint, b.Fingerprint), cmp.Compare(a.Message, b.Message))
+}

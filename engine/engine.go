@@ -1,0 +1,196 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/storage/inmem"
+	"github.com/open-policy-agent/opa/v1/util"
+)
+
+// Query is the one query relgate evaluates.
+const Query = "data.relgate.main.decision"
+
+// Options configure an Engine.
+type Options struct {
+	// Policies are user policy directories or files, added to the built-in ones.
+	Policies []string
+	// Config is the document policies read as data.relgate.config (the
+	// JSON form of .relgate.yaml); nil means all defaults.
+	Config any
+	// AllowBuiltins lets policies call sandboxed builtins (http.send, …).
+	AllowBuiltins []string
+}
+
+// Engine holds compiled policies and a prepared query. It is safe for
+// concurrent use; build it once per process.
+type Engine struct {
+	query        rego.PreparedEvalQuery
+	rules        []RuleInfo
+	policyDigest string
+}
+
+// New loads and compiles the built-in and user policies once and prepares
+// the decision query. Policy problems are *PolicyError.
+func New(ctx context.Context, opts Options) (*Engine, error) {
+	caps, err := capabilities(opts.AllowBuiltins)
+	if err != nil {
+		return nil, err
+	}
+	modules, userData, err := loadModules(opts.Policies, caps)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := toJSONValue(opts.Config)
+	if err != nil {
+		return nil, &PolicyError{Err: fmt.Errorf("encode config: %w", err)}
+	}
+	data := userData
+	if data == nil {
+		data = map[string]any{}
+	}
+	relgate, _ := data["relgate"].(map[string]any)
+	if relgate == nil {
+		relgate = map[string]any{}
+	}
+	if _, ok := relgate["config"]; !ok {
+		relgate["config"] = cfg
+	}
+	data["relgate"] = relgate
+
+	compiler := ast.NewCompiler().
+		WithCapabilities(caps).
+		WithEnablePrintStatements(false)
+	compiler.Compile(modules)
+	if compiler.Failed() {
+		return nil, &PolicyError{Errs: compiler.Errors}
+	}
+	digest, err := policyDigest(modules, data)
+	if err != nil {
+		return nil, err
+	}
+	pq, err := rego.New(
+		rego.Query(Query),
+		rego.Compiler(compiler),
+		rego.Store(inmem.NewFromObject(data)),
+	).PrepareForEval(ctx)
+	if err != nil {
+		var errs ast.Errors
+		if errors.As(err, &errs) {
+			return nil, &PolicyError{Errs: errs}
+		}
+		return nil, &PolicyError{Err: fmt.Errorf("prepare query: %w", err)}
+	}
+	return &Engine{query: pq, rules: rulesFromAnnotations(compiler), policyDigest: digest}, nil
+}
+
+// Rules lists every rule known to the engine, sorted by id.
+func (e *Engine) Rules() []RuleInfo { return e.rules }
+
+// PolicyDigest identifies the policies and data that decide.
+func (e *Engine) PolicyDigest() string { return e.policyDigest }
+
+// Prepared is an input converted once for evaluation, with its digest.
+type Prepared struct {
+	input  *Input
+	value  ast.Value
+	digest string
+}
+
+// Prepare converts the input to OPA's value form once; evaluating a
+// prepared input repeatedly skips the conversion.
+func Prepare(in *Input) (*Prepared, error) {
+	data, err := in.Canonical()
+	if err != nil {
+		return nil, err
+	}
+	var doc any
+	if err := util.UnmarshalJSON(data, &doc); err != nil {
+		return nil, fmt.Errorf("convert input: %w", err)
+	}
+	v, err := ast.InterfaceToValue(doc)
+	if err != nil {
+		return nil, fmt.Errorf("convert input: %w", err)
+	}
+	digest, err := in.Digest()
+	if err != nil {
+		return nil, err
+	}
+	return &Prepared{input: in, value: v, digest: digest}, nil
+}
+
+// Evaluate judges one input document.
+func (e *Engine) Evaluate(ctx context.Context, in *Input) (*Decision, error) {
+	p, err := Prepare(in)
+	if err != nil {
+		return nil, err
+	}
+	return e.EvaluatePrepared(ctx, p)
+}
+
+// EvaluatePrepared judges an input converted by Prepare.
+func (e *Engine) EvaluatePrepared(ctx context.Context, p *Prepared) (*Decision, error) {
+	rs, err := e.query.Eval(ctx, rego.EvalParsedInput(p.value))
+	if err != nil {
+		return nil, fmt.Errorf("evaluate policies: %w", err)
+	}
+	if len(rs) != 1 || len(rs[0].Expressions) != 1 {
+		return nil, errors.New("evaluate policies: data.relgate.main.decision is undefined (is a policy overriding relgate.main?)")
+	}
+	raw, err := json.Marshal(rs[0].Expressions[0].Value)
+	if err != nil {
+		return nil, fmt.Errorf("read decision: %w", err)
+	}
+	d := new(Decision)
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(d); err != nil {
+		return nil, fmt.Errorf("read decision: %w", err)
+	}
+	d.APIVersion, d.Kind = APIVersion, KindDecision
+	d.Scanners = p.input.Scanners
+	d.InputDigest, d.PolicyDigest = p.digest, e.policyDigest
+	e.fillTitles(d)
+	d.sort()
+	slog.Debug("evaluated", "result", d.Result, "score", d.Score, "violations", len(d.Violations), "warnings", len(d.Warnings))
+	return d, nil
+}
+
+// fillTitles gives findings whose rule did not say its title the one from
+// the rule's METADATA.
+func (e *Engine) fillTitles(d *Decision) {
+	titles := make(map[string]string, len(e.rules))
+	for _, r := range e.rules {
+		titles[r.ID] = r.Title
+	}
+	for _, fs := range [][]Finding{d.Violations, d.Warnings, d.Waived} {
+		for i := range fs {
+			if fs[i].Title == "" {
+				fs[i].Title = titles[fs[i].Rule]
+			}
+		}
+	}
+}
+
+// toJSONValue turns v into plain JSON values (maps, slices, strings,
+// json.Number) through its JSON form, so Go types never reach the store.
+func toJSONValue(v any) (any, error) {
+	if v == nil {
+		return map[string]any{}, nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	var out any
+	if err := util.UnmarshalJSON(b, &out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}

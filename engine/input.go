@@ -1,0 +1,305 @@
+// Package engine holds relgate's input document, the policy engine that
+// judges it, and the decision it returns.
+//
+// The input document is the contract between the scanners (facts, in Go) and
+// the policies (judgment, in Rego). Every adapter fills only its own section;
+// every list is sorted deterministically and every path is repo-relative with
+// forward slashes, so that a saved document re-evaluates to the same decision.
+package engine
+
+import "time"
+
+// APIVersion and kinds of the documents relgate reads and writes.
+const (
+	APIVersion   = "relgate.dev/v1"
+	KindInput    = "ReleaseInput"
+	KindDecision = "Decision"
+)
+
+// Input is the versioned document every policy evaluates.
+type Input struct {
+	APIVersion        string             `json:"apiVersion"`
+	Kind              string             `json:"kind"`
+	Release           Release            `json:"release"`
+	Secrets           []Secret           `json:"secrets"`
+	Vulnerabilities   []Vulnerability    `json:"vulnerabilities"`
+	Containers        []Container        `json:"containers"`
+	Misconfigurations []Misconfiguration `json:"misconfigurations"`
+	Migrations        []Migration        `json:"migrations"`
+	SLO               []SLO              `json:"slo"`
+	Approvals         *Approvals         `json:"approvals,omitempty"`
+	Tests             *Tests             `json:"tests,omitempty"`
+	Waivers           []Waiver           `json:"waivers"`
+	Scanners          []ScannerRun       `json:"scanners"`
+}
+
+// NewInput returns an empty document of the current version. Lists are
+// empty rather than nil so that policies and the JSON form see [] and never null.
+func NewInput() *Input {
+	in := &Input{APIVersion: APIVersion, Kind: KindInput}
+	in.normalise()
+	return in
+}
+
+// Release describes what is being released, where, and how.
+type Release struct {
+	Environment     string     `json:"environment"`
+	Version         string     `json:"version,omitempty"`
+	PreviousVersion string     `json:"previous_version,omitempty"`
+	Branch          string     `json:"branch,omitempty"`
+	Tag             string     `json:"tag,omitempty"`
+	PreviousTag     string     `json:"previous_tag,omitempty"`
+	Commit          string     `json:"commit,omitempty"`
+	BaseCommit      string     `json:"base_commit,omitempty"`
+	Strategy        string     `json:"strategy,omitempty" jsonschema:"enum=,enum=canary,enum=blue-green,enum=rolling,enum=recreate"`
+	Labels          []string   `json:"labels,omitempty"`
+	Artifacts       []Artifact `json:"artifacts,omitempty"`
+	// Time is when the facts were gathered. Policies use it instead of the
+	// wall clock (waiver expiry, freeze windows) so a saved input always
+	// re-evaluates to the same decision.
+	Time    time.Time `json:"time"`
+	Commits []Commit  `json:"commits,omitempty"`
+}
+
+// Artifact is a released artifact identified by digest.
+type Artifact struct {
+	Name   string `json:"name"`
+	Digest string `json:"digest,omitempty"`
+}
+
+// Commit is one commit in the release range, parsed as a conventional commit.
+type Commit struct {
+	SHA      string    `json:"sha"`
+	Subject  string    `json:"subject"`
+	Author   string    `json:"author,omitempty"`
+	Time     time.Time `json:"time"`
+	Type     string    `json:"type,omitempty"`
+	Scope    string    `json:"scope,omitempty"`
+	Breaking bool      `json:"breaking"`
+}
+
+// Location points at a place in the repository. Lines are 1-based; zero means unknown.
+type Location struct {
+	Path        string `json:"path"`
+	StartLine   int    `json:"start_line,omitempty"`
+	EndLine     int    `json:"end_line,omitempty"`
+	StartColumn int    `json:"start_column,omitempty"`
+	EndColumn   int    `json:"end_column,omitempty"`
+	Commit      string `json:"commit,omitempty"`
+}
+
+// Secret is a detected secret. It never carries the secret itself: only a
+// hash to match it across runs and a redacted preview.
+type Secret struct {
+	RuleID      string    `json:"rule_id"`
+	Description string    `json:"description,omitempty"`
+	Location    Location  `json:"location"`
+	Author      string    `json:"author,omitempty"`
+	Date        string    `json:"date,omitempty"`
+	Fingerprint string    `json:"fingerprint"`
+	SecretHash  string    `json:"secret_hash"`
+	Redacted    string    `json:"redacted"`
+	Entropy     float64   `json:"entropy"`
+	// Where is "change" (in the staged diff or base..HEAD), "history"
+	// (only in older commits) or "tree" (the working tree).
+	Where string `json:"where" jsonschema:"enum=change,enum=history,enum=tree"`
+	Tags  []string `json:"tags,omitempty"`
+}
+
+// Package identifies a software package.
+type Package struct {
+	Name      string `json:"name"`
+	Version   string `json:"version"`
+	Ecosystem string `json:"ecosystem"`
+	PURL      string `json:"purl,omitempty"`
+}
+
+// Vulnerability is a known advisory affecting a package.
+type Vulnerability struct {
+	ID            string     `json:"id"`
+	Aliases       []string   `json:"aliases,omitempty"`
+	Summary       string     `json:"summary,omitempty"`
+	Package       Package    `json:"package"`
+	Severity      string     `json:"severity" jsonschema:"enum=critical,enum=high,enum=medium,enum=low,enum=unknown"`
+	CVSSScore     float64    `json:"cvss_score,omitempty"`
+	CVSSVector    string     `json:"cvss_vector,omitempty"`
+	FixedVersions []string   `json:"fixed_versions"`
+	Published     *time.Time `json:"published,omitempty"`
+	Modified      *time.Time `json:"modified,omitempty"`
+	Source        string     `json:"source" jsonschema:"enum=osv,enum=trivy"`
+	Location      Location   `json:"location"`
+	Image         string     `json:"image,omitempty"`
+	Dev           bool       `json:"dev"`
+	// Direct is true for a direct dependency, false for a transitive one,
+	// and absent where the lockfile does not tell.
+	Direct *bool `json:"direct,omitempty"`
+	// InChange is true when the package was added or upgraded in the change.
+	InChange bool `json:"in_change"`
+}
+
+// Container is a scanned container image.
+type Container struct {
+	Image    string   `json:"image"`
+	Digest   string   `json:"digest,omitempty"`
+	OS       OS       `json:"os"`
+	User     string   `json:"user"`
+	Layers   int      `json:"layers"`
+	Packages int      `json:"packages"`
+	Location Location `json:"location"`
+}
+
+// OS is an image's operating system.
+type OS struct {
+	Family  string `json:"family,omitempty"`
+	Version string `json:"version,omitempty"`
+	EOL     bool   `json:"eol"`
+}
+
+// Misconfiguration is a failed infrastructure-as-code check.
+type Misconfiguration struct {
+	ID         string   `json:"id"`
+	Title      string   `json:"title"`
+	Severity   string   `json:"severity" jsonschema:"enum=critical,enum=high,enum=medium,enum=low,enum=unknown"`
+	Message    string   `json:"message,omitempty"`
+	Resolution string   `json:"resolution,omitempty"`
+	Resource   string   `json:"resource,omitempty"`
+	Type       string   `json:"type"`
+	Location   Location `json:"location"`
+}
+
+// Migration is one database migration file (or up/down pair).
+type Migration struct {
+	Path       string      `json:"path"`
+	Tool       string      `json:"tool"`
+	Version    string      `json:"version,omitempty"`
+	Name       string      `json:"name,omitempty"`
+	Dialect    string      `json:"dialect"`
+	Direction  string      `json:"direction,omitempty" jsonschema:"enum=,enum=up,enum=down"`
+	HasDown    bool        `json:"has_down"`
+	DownPath   string      `json:"down_path,omitempty"`
+	InChange   bool        `json:"in_change"`
+	Statements []Statement `json:"statements"`
+	// Errors are statements that did not parse: a fact, never a skip.
+	Errors []ParseError `json:"errors,omitempty"`
+}
+
+// ParseError is a statement the parser rejected.
+type ParseError struct {
+	Line    int    `json:"line"`
+	Message string `json:"message"`
+}
+
+// Statement is one SQL statement with the facts that matter for safety.
+type Statement struct {
+	Line                   int      `json:"line"`
+	EndLine                int      `json:"end_line,omitempty"`
+	Kind                   string   `json:"kind"`
+	Table                  string   `json:"table,omitempty"`
+	Columns                []string `json:"columns,omitempty"`
+	Fingerprint            string   `json:"fingerprint,omitempty"`
+	Destructive            bool     `json:"destructive"`
+	BackwardIncompatible   bool     `json:"backward_incompatible"`
+	RewritesTable          bool     `json:"rewrites_table"`
+	Lock                   string   `json:"lock,omitempty"`
+	Concurrently           bool     `json:"concurrently"`
+	InTransaction          bool     `json:"in_transaction"`
+	NotNullWithoutDefault  bool     `json:"not_null_without_default"`
+	AddsDefault            bool     `json:"adds_default"`
+	VolatileDefault        bool     `json:"volatile_default"`
+	AddsConstraint         string   `json:"adds_constraint,omitempty"`
+	NotValid               bool     `json:"not_valid"`
+	ValidatesConstraint    bool     `json:"validates_constraint"`
+	ChangesType            bool     `json:"changes_type"`
+	Renames                bool     `json:"renames"`
+	LockTimeoutSet         bool     `json:"lock_timeout_set"`
+	StatementTimeoutSet    bool     `json:"statement_timeout_set"`
+	DataChangeWithoutWhere bool     `json:"data_change_without_where"`
+	Idempotent             bool     `json:"idempotent"`
+	Types                  []string `json:"types,omitempty"`
+	Ignores                []string `json:"ignores,omitempty"`
+}
+
+// SLO is a service-level objective and its current state.
+type SLO struct {
+	Name                 string   `json:"name"`
+	Service              string   `json:"service,omitempty"`
+	Objective            float64  `json:"objective"`
+	Window               string   `json:"window"`
+	SLI                  *float64 `json:"sli,omitempty"`
+	ErrorBudgetRemaining *float64 `json:"error_budget_remaining,omitempty"`
+	BurnRate             *float64 `json:"burn_rate,omitempty"`
+	BurnRateLong         *float64 `json:"burn_rate_long,omitempty"`
+	Source               string   `json:"source"`
+	Location             Location `json:"location"`
+	Error                string   `json:"error,omitempty"`
+}
+
+// Approvals records who approved the release and under which change record.
+type Approvals struct {
+	Source              string   `json:"source"`
+	Author              string   `json:"author,omitempty"`
+	Reviews             []Review `json:"reviews"`
+	Required            int      `json:"required"`
+	CodeOwnersSatisfied *bool    `json:"code_owners_satisfied,omitempty"`
+	ChangeTicket        string   `json:"change_ticket,omitempty"`
+	Approvers           []string `json:"approvers,omitempty"`
+	LastPushAt          *time.Time `json:"last_push_at,omitempty"`
+	Location            Location `json:"location"`
+}
+
+// Review is one review of the change.
+type Review struct {
+	User  string    `json:"user"`
+	State string    `json:"state"`
+	At    time.Time `json:"at"`
+}
+
+// Tests summarises the test results and coverage of the release.
+type Tests struct {
+	Passed   int      `json:"passed"`
+	Failed   int      `json:"failed"`
+	Skipped  int      `json:"skipped"`
+	Coverage *float64 `json:"coverage,omitempty"`
+	Failures []string `json:"failures,omitempty"`
+	Location Location `json:"location"`
+}
+
+// Waiver accepts a finding for a time, with a reason and an approver.
+type Waiver struct {
+	Rule     string      `json:"rule"`
+	Scope    WaiverScope `json:"scope"`
+	Reason   string      `json:"reason"`
+	Approver string      `json:"approver,omitempty"`
+	Expires  string      `json:"expires"`
+	Ticket   string      `json:"ticket,omitempty"`
+	Location Location    `json:"location"`
+}
+
+// WaiverScope narrows a waiver to some findings of its rule; an empty field
+// matches anything.
+type WaiverScope struct {
+	Fingerprint string `json:"fingerprint,omitempty"`
+	Path        string `json:"path,omitempty"`
+	Package     string `json:"package,omitempty"`
+	ID          string `json:"id,omitempty"`
+	Image       string `json:"image,omitempty"`
+}
+
+// Scanner run statuses.
+const (
+	StatusOK      = "ok"
+	StatusError   = "error"
+	StatusSkipped = "skipped"
+)
+
+// ScannerRun records how one scanner ran: a failed scanner is a fact that
+// policy judges, never a silent pass.
+type ScannerRun struct {
+	Name        string           `json:"name"`
+	Version     string           `json:"version,omitempty"`
+	DBUpdatedAt *time.Time       `json:"db_updated_at,omitempty"`
+	Status      string           `json:"status" jsonschema:"enum=ok,enum=error,enum=skipped"`
+	Error       string           `json:"error,omitempty"`
+	DurationMS  int64            `json:"duration_ms"`
+	Stats       map[string]int64 `json:"stats,omitempty"`
+}

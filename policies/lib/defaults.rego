@@ -1,0 +1,54 @@
+# METADATA
+# title: relgate built-in settings
+# description: |
+#   The defaults behind data.relgate.config. Every threshold a rule applies
+#   is here, per environment, so it can be read and overridden in
+#   .relgate.yaml (defaults: for all environments, environments.<name>: for one).
+package relgate.defaults
+
+base := {
+	# The lowest severity of a deny that fails the gate. Denies below it
+	# are reported as warnings.
+	"fail_on": "critical",
+	# How many failing denies of a severity are tolerated before the gate fails.
+	"budgets": {},
+	# What a scanner that could not do its job does: deny, warn or ignore.
+	"scanner_errors": "warn",
+	"release": {
+		"branches": [],
+		"tags": [],
+		"require_semver": false,
+	},
+	# Keptn-style score: every area is an objective (pass 1, warning 0.5,
+	# fail 0), weighted; below warn the gate fails, below pass it warns.
+	"score": {
+		"pass": 90,
+		"warn": 50,
+		"weights": {
+			"secrets": 3,
+			"vulnerabilities": 2,
+			"containers": 1,
+			"iac": 1,
+			"migrations": 2,
+			"slo": 2,
+			"approvals": 2,
+			"tests": 2,
+			"release": 1,
+			"scanners": 1,
+			"waivers": 1,
+		},
+	},
+}
+
+environments := {
+	"production": {
+		"fail_on": "high",
+		"scanner_errors": "deny",
+		"release": {
+			"branches": ["main", "master", "release/**", "hotfix/**"],
+			"tags": ["v*"],
+			"require_semver": true,
+		},
+	},
+	"staging": {"fail_on": "high"},
+}

@@ -1,0 +1,126 @@
+// Package scanners runs the fact-gathering adapters in parallel and merges
+// their sections into one input document.
+//
+// Adapters live in sub-packages (scanners/release, scanners/secrets, …) and
+// return concrete types; this package defines the small interface it needs
+// and a static registry by name.
+package scanners
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/relgate/relgate/engine"
+)
+
+// Scanner gathers one section of the input document. It writes only into
+// out, a partial document of its own, and returns its run record with the
+// fields only it knows (version, database age, stats). Returning an error
+// marks the scanner's status as error: a fact for policy, never a silent
+// pass. A scanner with nothing to look at sets Status to skipped.
+type Scanner interface {
+	Scan(ctx context.Context, out *engine.Input) (engine.ScannerRun, error)
+}
+
+// Progress is told when each scanner starts and ends; it may be nil.
+type Progress interface {
+	Start(name string)
+	Done(run engine.ScannerRun)
+}
+
+// Job is a named scanner with its time limit.
+type Job struct {
+	Name    string
+	Scanner Scanner
+	Timeout time.Duration
+}
+
+// Run runs the jobs in parallel and merges their sections into in, adding
+// one run record per job. A scanner that fails, panics or overruns its
+// timeout is recorded as an error and contributes nothing: partial results
+// are never presented as complete.
+func Run(ctx context.Context, in *engine.Input, jobs []Job, progress Progress) {
+	type outcome struct {
+		part *engine.Input
+		run  engine.ScannerRun
+	}
+	outcomes := make([]outcome, len(jobs))
+	var wg sync.WaitGroup
+	for i, job := range jobs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if progress != nil {
+				progress.Start(job.Name)
+			}
+			part, run := runOne(ctx, job)
+			outcomes[i] = outcome{part, run}
+			if progress != nil {
+				progress.Done(run)
+			}
+		}()
+	}
+	wg.Wait()
+	for _, o := range outcomes {
+		if o.part != nil {
+			in.Merge(o.part)
+		}
+		in.Scanners = append(in.Scanners, o.run)
+	}
+}
+
+// runOne runs a job under its timeout. The scanner works in its own
+// goroutine so that one ignoring its context cannot hold up the gate.
+func runOne(ctx context.Context, job Job) (*engine.Input, engine.ScannerRun) {
+	if job.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, job.Timeout)
+		defer cancel()
+	}
+	start := time.Now()
+	type result struct {
+		part *engine.Input
+		run  engine.ScannerRun
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		part := engine.NewInput()
+		var r result
+		defer func() {
+			if p := recover(); p != nil {
+				r = result{err: fmt.Errorf("scanner panicked: %v", p)}
+			}
+			done <- r
+		}()
+		r.run, r.err = job.Scanner.Scan(ctx, part)
+		r.part = part
+	}()
+	var r result
+	select {
+	case r = <-done:
+	case <-ctx.Done():
+		r = result{err: fmt.Errorf("%w after %s", ctx.Err(), job.Timeout)}
+	}
+	run := r.run
+	run.Name = job.Name
+	run.DurationMS = time.Since(start).Milliseconds()
+	switch {
+	case r.err != nil:
+		run.Status = engine.StatusError
+		run.Error = r.err.Error()
+		slog.Warn("scanner failed", "scanner", job.Name, "error", run.Error)
+		return nil, run
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		run.Status = engine.StatusError
+		run.Error = fmt.Sprintf("timed out after %s", job.Timeout)
+		return nil, run
+	case run.Status == "":
+		run.Status = engine.StatusOK
+	}
+	return r.part, run
+}

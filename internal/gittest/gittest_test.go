@@ -1,6 +1,8 @@
 package gittest_test
 
 import (
+	"fmt"
+	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -76,5 +78,31 @@ func TestIsolateHidesGlobalConfig(t *testing.T) {
 	out, err := exec.Command("git", "var", "GIT_AUTHOR_IDENT").CombinedOutput()
 	if err == nil && strings.Contains(string(out), "Leaked Name") {
 		t.Fatalf("GIT_AUTHOR_NAME survived Isolate: %s", out)
+	}
+}
+
+func TestCommitMany(t *testing.T) {
+	r := gittest.New(t)
+	first := r.Commit("root")
+	head := r.CommitMany(20, func(i int) gittest.Change {
+		return gittest.Change{
+			Message: fmt.Sprintf("feat: change %d\n\nbody %d", i, i),
+			Files:   map[string]string{"dir/f.txt": fmt.Sprintf("%d\n", i)},
+		}
+	})
+	if got := r.Git("rev-list", "--count", "HEAD"); got != "21" {
+		t.Fatalf("commits = %s, want 21", got)
+	}
+	if got := r.Git("rev-list", "--max-parents=0", "HEAD"); got != first {
+		t.Fatalf("root = %s, want %s (history not appended)", got, first)
+	}
+	if got := r.Git("log", "-1", "--format=%s|%an|%aI", head); got != "feat: change 19|"+gittest.Name+"|2024-01-02T03:24:05+00:00" {
+		t.Fatalf("head = %q", got)
+	}
+	if b, err := os.ReadFile(r.Path("dir/f.txt")); err != nil || string(b) != "19\n" {
+		t.Fatalf("work tree not at HEAD: %q, %v", b, err)
+	}
+	if got := r.Git("status", "--porcelain"); got != "" {
+		t.Fatalf("work tree dirty after CommitMany: %q", got)
 	}
 }

@@ -14,14 +14,19 @@ environment := input.release.environment if input.release.environment != ""
 
 is_production if environment == "production"
 
+# config is .relgate.yaml as data; absent in policy unit tests.
+default config := {}
+
+config := data.relgate.config
+
 # settings are the thresholds in force: the built-in defaults, then the
 # built-in defaults of this environment, then the config's defaults, then
 # the config's settings of this environment. Later layers win, key by key.
 settings := object.union_n([
 	data.relgate.defaults.base,
 	object.get(data.relgate.defaults.environments, environment, {}),
-	object.get(data.relgate.config, "defaults", {}),
-	object.get(data.relgate.config, ["environments", environment], {}),
+	object.get(config, "defaults", {}),
+	object.get(config, ["environments", environment], {}),
 ])
 
 # finding builds a policy result from the calling rule's METADATA (pass
@@ -56,10 +61,13 @@ glob_any(patterns, s) if {
 # input always re-evaluates to the same decision.
 time_ns := time.parse_rfc3339_ns(input.release.time)
 
-# date_ns parses an RFC 3339 time or a plain date (end of that day, UTC).
-date_ns(s) := time.parse_rfc3339_ns(s) if contains(s, "T")
+# date_ns parses an RFC 3339 time or a plain date (which lasts to the end of
+# that day, UTC); it is undefined for anything else.
+date_ns(s) := time.parse_rfc3339_ns(s) if regex.match(`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$`, s)
 
-date_ns(s) := time.parse_ns("2006-01-02", s) + ((24 * 60) * 60) * 1000000000 if not contains(s, "T")
+date_ns(s) := time.parse_ns("2006-01-02", s) + day_ns if regex.match(`^\d{4}-\d{2}-\d{2}$`, s)
+
+day_ns := ((24 * 60) * 60) * 1000000000
 
 # waiver_expired is true for a waiver whose expiry has passed, or cannot be read.
 waiver_expired(w) if date_ns(w.expires) <= time_ns

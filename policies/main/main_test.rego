@@ -1,0 +1,100 @@
+package relgate.main_test
+
+import data.relgate.main
+
+base_input := {
+	"release": {"environment": "production", "time": "2026-06-01T00:00:00Z"},
+	"waivers": [],
+	"scanners": [],
+}
+
+deny_high := {"rule": "T001", "msg": "bad", "severity": "high", "location": {"path": "a.txt", "start_line": 3}}
+
+deny_medium := {"rule": "T002", "msg": "meh", "severity": "medium"}
+
+test_clean_input_passes if {
+	d := main.decision with input as base_input with data.relgate.rules as {}
+	d.result == "pass"
+	d.score == 100
+	d.violations == []
+}
+
+test_high_deny_fails_production if {
+	d := main.decision with input as base_input with data.relgate.rules as {"t": {"deny": {deny_high}}}
+	d.result == "fail"
+	[v] := d.violations
+	v.rule == "T001"
+	v.location == {"path": "a.txt", "start_line": 3, "end_line": 3}
+	v.fingerprint != ""
+}
+
+test_deny_below_fail_on_is_a_warning if {
+	d := main.decision with input as base_input with data.relgate.rules as {"t": {"deny": {deny_medium}}}
+	d.result == "warn"
+	d.violations == []
+	[w] := d.warnings
+	w.rule == "T002"
+}
+
+test_budget_tolerates_then_fails if {
+	cfg := {"environments": {"production": {"budgets": {"high": 1}}}}
+	one := main.decision with input as base_input with data.relgate.rules as {"t": {"deny": {deny_high}}}
+		with data.relgate.config as cfg
+	one.result == "warn"
+	two_denies := {deny_high, object.union(deny_high, {"msg": "other"})}
+	two := main.decision with input as base_input with data.relgate.rules as {"t": {"deny": two_denies}}
+		with data.relgate.config as cfg
+	two.result == "fail"
+	count(two.violations) == 2
+}
+
+test_string_results_are_accepted if {
+	d := main.decision with input as base_input with data.relgate.rules as {"t": {"deny": {"plain message"}}}
+	[v] := d.violations
+	v.message == "plain message"
+	v.severity == "high"
+	v.rule == "t"
+}
+
+test_unknown_severity_normalised if {
+	d := main.decision with input as base_input
+		with data.relgate.rules as {"t": {"warn": {{"rule": "T3", "msg": "x", "severity": "MODERATE"}}}}
+	[w] := d.warnings
+	w.severity == "medium"
+}
+
+test_waiver_applies_until_it_expires if {
+	waiver := {"rule": "T001", "scope": {"path": "a.*"}, "reason": "r", "approver": "lead", "expires": "2026-07-01"}
+	inp := object.union(base_input, {"waivers": [waiver]})
+	d := main.decision with input as inp with data.relgate.rules as {"t": {"deny": {deny_high}}}
+	d.result == "pass"
+	[w] := d.waived
+	w.waiver.approver == "lead"
+	expired := object.union(base_input, {"waivers": [object.union(waiver, {"expires": "2026-05-01"})]})
+	e := main.decision with input as expired with data.relgate.rules as {"t": {"deny": {deny_high}}}
+	e.result == "fail"
+	e.waived == []
+}
+
+test_waiver_scope_must_match if {
+	waiver := {"rule": "T001", "scope": {"path": "other/**"}, "reason": "r", "expires": "2026-07-01"}
+	inp := object.union(base_input, {"waivers": [waiver]})
+	d := main.decision with input as inp with data.relgate.rules as {"t": {"deny": {deny_high}}}
+	d.result == "fail"
+}
+
+test_score_weights_and_threshold if {
+	warns := {"a": {"warn": {{"rule": "A1", "msg": "x"}}}, "b": {"warn": {{"rule": "B1", "msg": "y"}}}}
+	cfg := {"defaults": {"score": {"weights": {"a": 1, "b": 1}, "pass": 90, "warn": 60}}}
+
+	# Only a and b plus the built-in areas: both warn, so the score drops.
+	d := main.decision with input as base_input with data.relgate.rules as warns with data.relgate.config as cfg
+	d.result == "warn"
+	d.score < 100
+
+	strict := {"defaults": {"score": {"weights": {"a": 1, "b": 1}, "warn": 99.9}}}
+	f := main.decision with input as base_input with data.relgate.rules as warns with data.relgate.config as strict
+	f.result == "fail"
+	[v] := f.violations
+	v.rule == "REL000"
+}

@@ -151,6 +151,19 @@ type Error struct {
 func (e *Error) Error() string { return e.Err.Error() + ": " + e.Stderr }
 func (e *Error) Unwrap() error { return e.Err }
 
+// Clone clones the repository, with its tags, into a new temporary
+// directory; the clone's clock continues from r's.
+func (r *Repo) Clone(t testing.TB) *Repo {
+	t.Helper()
+	c := &Repo{t: t, Dir: t.TempDir(), home: t.TempDir(), Clock: r.Clock}
+	cmd := exec.Command("git", "clone", "-q", r.Dir, c.Dir)
+	cmd.Env = Env(c.home, c.Clock)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("git clone: %v: %s", err, out)
+	}
+	return c
+}
+
 // Path returns the absolute path of a repository-relative, slash-separated path.
 func (r *Repo) Path(rel string) string { return filepath.Join(r.Dir, filepath.FromSlash(rel)) }
 

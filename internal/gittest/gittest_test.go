@@ -106,3 +106,20 @@ func TestCommitMany(t *testing.T) {
 		t.Fatalf("work tree dirty after CommitMany: %q", got)
 	}
 }
+
+func TestClone(t *testing.T) {
+	r := gittest.New(t)
+	head := r.Commit("one")
+	r.Tag("v1.0.0")
+	c := r.Clone(t)
+	if got := c.Head(); got != head {
+		t.Fatalf("clone HEAD = %s, want %s", got, head)
+	}
+	if got := c.Git("tag"); got != "v1.0.0" {
+		t.Fatalf("clone tags = %q", got)
+	}
+	c.Commit("two")
+	if r.Head() != head {
+		t.Fatal("committing in the clone changed the original")
+	}
+}

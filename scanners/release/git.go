@@ -54,8 +54,13 @@ func exitCode(err error) int {
 // stderr is matched to tell "not a repository" apart from other failures,
 // never prompts, and takes no optional locks (the gate must not contend
 // with the user's own git commands).
+// An empty dir runs git where the process is, for commands that read no
+// repository.
 func git(ctx context.Context, dir string, args ...string) ([]byte, error) {
-	cmd := exec.CommandContext(ctx, "git", append([]string{"-C", dir}, args...)...)
+	if dir != "" {
+		args = append([]string{"-C", dir}, args...)
+	}
+	cmd := exec.CommandContext(ctx, "git", args...)
 	cmd.Env = append(os.Environ(), "LC_ALL=C", "LANGUAGE=C", "GIT_TERMINAL_PROMPT=0", "GIT_OPTIONAL_LOCKS=0", "GIT_PAGER=cat")
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -67,14 +72,22 @@ func git(ctx context.Context, dir string, args ...string) ([]byte, error) {
 		return nil, ErrGitNotFound
 	}
 	if ctxErr := ctx.Err(); ctxErr != nil {
-		return nil, fmt.Errorf("git %s: %w", args[0], ctxErr)
+		return nil, fmt.Errorf("git %s: %w", verb(args), ctxErr)
 	}
-	ge := &gitError{cmd: args[0], code: -1, stderr: firstLine(stderr.String()), err: err}
+	ge := &gitError{cmd: verb(args), code: -1, stderr: firstLine(stderr.String()), err: err}
 	var ee *exec.ExitError
 	if errors.As(err, &ee) {
 		ge.code = ee.ExitCode()
 	}
 	return nil, ge
+}
+
+// verb names the git subcommand in an error, skipping "-C dir".
+func verb(args []string) string {
+	if len(args) > 2 && args[0] == "-C" {
+		return args[2]
+	}
+	return args[0]
 }
 
 // firstLine keeps error messages short: git's later lines are hints.
@@ -93,7 +106,7 @@ func gitVersion(ctx context.Context) (string, error) {
 	if _, err := exec.LookPath("git"); err != nil {
 		return "", ErrGitNotFound
 	}
-	out, err := git(ctx, ".", "version")
+	out, err := git(ctx, "", "version")
 	if err != nil {
 		return "", fmt.Errorf("read git version: %w", err)
 	}
@@ -130,6 +143,10 @@ func isShallow(ctx context.Context, dir string) (bool, error) {
 		var ge *gitError
 		if errors.As(err, &ge) && strings.Contains(strings.ToLower(ge.stderr), "not a git repository") {
 			return false, fmt.Errorf("%w: %s", ErrNotRepo, dir)
+		}
+		if errors.As(err, &ge) && strings.Contains(ge.stderr, "dubious ownership") {
+			// git's own hint is on a line firstLine drops.
+			return false, fmt.Errorf("open repository %s: %w (trust it with: git config --global --add safe.directory <path>)", dir, err)
 		}
 		return false, fmt.Errorf("open repository %s: %w", dir, err)
 	}

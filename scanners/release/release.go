@@ -28,7 +28,8 @@ const DefaultMaxCommits = 1000
 
 // Options say which repository and range to read.
 type Options struct {
-	// Dir is a directory inside the repository.
+	// Dir is a directory inside the repository; empty means the current
+	// directory.
 	Dir string
 	// Base is the --base REF: when set, the commits are Base..HEAD instead
 	// of previous-release..HEAD.
@@ -45,6 +46,9 @@ type Scanner struct{ opts Options }
 
 // New returns a release scanner.
 func New(opts Options) *Scanner {
+	if opts.Dir == "" {
+		opts.Dir = "."
+	}
 	if opts.MaxCommits <= 0 {
 		opts.MaxCommits = DefaultMaxCommits
 	}

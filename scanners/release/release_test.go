@@ -472,3 +472,34 @@ func TestDeterministic(t *testing.T) {
 		t.Fatalf("documents differ:\n%s\n%s", a, b)
 	}
 }
+
+// A repository git refuses to read (owned by another user, as in CI
+// containers) must fail the scan, not be skipped as "not a repository":
+// otherwise the gate would silently lose every release fact.
+func TestDubiousOwnershipIsAnError(t *testing.T) {
+	gittest.Isolate(t)
+	r := gittest.New(t)
+	r.Commit("one")
+	if err := os.Chown(r.Dir, 65534, 65534); err != nil {
+		t.Skipf("cannot hand the repository to another user here: %v", err)
+	}
+	if err := os.Chown(r.Path(".git"), 65534, 65534); err != nil {
+		t.Skipf("cannot hand the repository to another user here: %v", err)
+	}
+	t.Cleanup(func() {
+		os.Chown(r.Dir, os.Getuid(), os.Getgid())
+		os.Chown(r.Path(".git"), os.Getuid(), os.Getgid())
+	})
+	ctx := context.Background()
+	err := release.IsRepo(ctx, r.Dir)
+	if err == nil || errors.Is(err, release.ErrNotRepo) {
+		t.Skipf("git reads a repository owned by another user here (IsRepo = %v)", err)
+	}
+	if !strings.Contains(err.Error(), "dubious ownership") || !strings.Contains(err.Error(), "safe.directory") {
+		t.Errorf("IsRepo = %v, want git's dubious-ownership message", err)
+	}
+	run, err := release.New(release.Options{Dir: r.Dir}).Scan(ctx, engine.NewInput())
+	if err == nil || run.Status == engine.StatusSkipped {
+		t.Errorf("scan = %+v, %v; want an error", run, err)
+	}
+}

@@ -35,6 +35,8 @@ type Config struct {
 	Policy *PolicyConfig `json:"policy,omitempty" yaml:"policy,omitempty"`
 	// Scanners chooses which scanners run and for how long.
 	Scanners *ScannersConfig `json:"scanners,omitempty" yaml:"scanners,omitempty"`
+	// Secrets configures the secrets scanner (gitleaks).
+	Secrets *SecretsConfig `json:"secrets,omitempty" yaml:"secrets,omitempty"`
 	// Defaults are settings for every environment; Environments override them per environment.
 	Defaults     *Settings           `json:"defaults,omitempty" yaml:"defaults,omitempty"`
 	Environments map[string]Settings `json:"environments,omitempty" yaml:"environments,omitempty"`
@@ -55,6 +57,24 @@ type ScannersConfig struct {
 	Enabled []string `json:"enabled,omitempty" yaml:"enabled,omitempty"`
 	// Timeout bounds each scanner, e.g. "5m".
 	Timeout Duration `json:"timeout,omitempty" yaml:"timeout,omitempty"`
+}
+
+// SecretsConfig configures the secrets scanner as gitleaks users know it.
+type SecretsConfig struct {
+	// History is how much git history beyond the change is scanned: all,
+	// since-last-tag (the default) or none.
+	History string `json:"history,omitempty" yaml:"history,omitempty" jsonschema:"enum=all,enum=since-last-tag,enum=none"`
+	// MaxFileSize skips larger files (counted, not dropped), in MB; the
+	// default is 100 and 0 means no limit.
+	MaxFileSize *int `json:"max_file_size,omitempty" yaml:"max_file_size,omitempty"`
+	// Archives is how deep nested archives are scanned; 0, the default, scans none.
+	Archives int `json:"archives,omitempty" yaml:"archives,omitempty"`
+	// DecodeDepth is how many rounds of decoding (base64, hex, percent) are
+	// applied; the default is the gitleaks CLI's, 5.
+	DecodeDepth *int `json:"decode_depth,omitempty" yaml:"decode_depth,omitempty"`
+	// Config is the gitleaks config (TOML), relative to the repository root;
+	// the default is the repository's .gitleaks.toml, else gitleaks' rules.
+	Config string `json:"config,omitempty" yaml:"config,omitempty"`
 }
 
 // Settings are the thresholds policies apply in one environment.
@@ -208,6 +228,14 @@ func (c *Config) validate() error {
 			return fmt.Errorf("%s.scanner_errors: %q is not one of deny, warn, ignore", where, s.ScannerErrors)
 		}
 		return nil
+	}
+	if s := c.Secrets; s != nil {
+		if s.History != "" && !oneOf(s.History, []string{"all", "since-last-tag", "none"}) {
+			return fmt.Errorf("secrets.history: %q is not one of all, since-last-tag, none", s.History)
+		}
+		if s.Archives < 0 || (s.MaxFileSize != nil && *s.MaxFileSize < 0) || (s.DecodeDepth != nil && *s.DecodeDepth < 0) {
+			return fmt.Errorf("secrets: archives, max_file_size and decode_depth cannot be negative")
+		}
 	}
 	if err := check("defaults", c.Defaults); err != nil {
 		return err

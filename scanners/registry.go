@@ -7,6 +7,7 @@ import (
 
 	"github.com/relgate/relgate/config"
 	"github.com/relgate/relgate/scanners/release"
+	"github.com/relgate/relgate/scanners/secrets"
 )
 
 // Target is what the gate looks at.
@@ -27,7 +28,7 @@ type Target struct {
 
 // Names lists every scanner relgate knows, in the order they are reported.
 func Names() []string {
-	return []string{"release"}
+	return []string{"release", "secrets"}
 }
 
 // New returns the named scanner for the target. An unknown name is an error.
@@ -35,9 +36,32 @@ func New(name string, t Target, cfg *config.Config) (Scanner, error) {
 	switch name {
 	case "release":
 		return release.New(release.Options{Dir: t.Dir, Base: t.Base}), nil
+	case "secrets":
+		return newSecrets(t, cfg)
 	default:
 		return nil, fmt.Errorf("unknown scanner %q (known: %s)", name, strings.Join(Names(), ", "))
 	}
+}
+
+// newSecrets maps the target and the secrets section of the config onto the
+// gitleaks adapter's options.
+func newSecrets(t Target, cfg *config.Config) (Scanner, error) {
+	o := secrets.Options{Dir: t.Dir, Base: t.Base, Staged: t.Staged}
+	if cfg != nil && cfg.Secrets != nil {
+		sc := cfg.Secrets
+		o.History, o.Archives, o.DecodeDepth, o.Config = sc.History, sc.Archives, sc.DecodeDepth, sc.Config
+		if sc.MaxFileSize != nil {
+			o.MaxFileSize = -1 // 0 MB: no limit, as in gitleaks
+			if *sc.MaxFileSize > 0 {
+				o.MaxFileSize = int64(*sc.MaxFileSize) * 1_000_000
+			}
+		}
+	}
+	s, err := secrets.New(o)
+	if err != nil {
+		return nil, err // never a typed nil inside the interface
+	}
+	return s, nil
 }
 
 // Select resolves the scanners to run: the listed names (or all when none

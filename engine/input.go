@@ -139,8 +139,15 @@ type Vulnerability struct {
 
 // Container is a scanned container image.
 type Container struct {
-	Image    string   `json:"image"`
-	Digest   string   `json:"digest,omitempty"`
+	Image  string `json:"image"`
+	Digest string `json:"digest,omitempty"`
+	// ID is the image ID (the config digest), what `docker images` shows.
+	ID string `json:"id,omitempty"`
+	// Source is where the image was read: a registry, a docker-save
+	// archive or an OCI layout (directory or tarball).
+	Source string `json:"source,omitempty" jsonschema:"enum=,enum=registry,enum=docker-archive,enum=oci-layout"`
+	// Tags are the repository tags a docker-save archive records.
+	Tags     []string `json:"tags,omitempty"`
 	OS       OS       `json:"os"`
 	User     string   `json:"user"`
 	Layers   int      `json:"layers"`
@@ -165,6 +172,9 @@ type Misconfiguration struct {
 	Resource   string   `json:"resource,omitempty"`
 	Type       string   `json:"type"`
 	Location   Location `json:"location"`
+	// Error is set, and ID empty, for a file that could not be parsed:
+	// no check ran on it.
+	Error string `json:"error,omitempty"`
 }
 
 // Migration is one database migration file (or up/down pair).

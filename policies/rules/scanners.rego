@@ -28,8 +28,9 @@ failed contains s if {
 #     .relgate.yaml (scanners.enabled).
 deny contains v if {
 	lib.settings.scanner_errors == "deny"
+	md := rego.metadata.rule()
 	some s in failed
-	v := lib.finding(rego.metadata.rule(), result(s))
+	v := lib.finding(md, result(s))
 }
 
 # METADATA
@@ -44,8 +45,9 @@ deny contains v if {
 #     the same error fails the gate.
 warn contains v if {
 	lib.settings.scanner_errors == "warn"
+	md := rego.metadata.rule()
 	some s in failed
-	v := lib.finding(rego.metadata.rule(), result(s))
+	v := lib.finding(md, result(s))
 }
 
 result(s) := {

@@ -305,11 +305,24 @@ const (
 // ScannerRun records how one scanner ran: a failed scanner is a fact that
 // policy judges, never a silent pass.
 type ScannerRun struct {
-	Name        string           `json:"name"`
-	Version     string           `json:"version,omitempty"`
+	Name    string `json:"name"`
+	Version string `json:"version,omitempty"`
+	// Database names the vulnerability data the scanner matched against
+	// (an API or an offline database and where it lives); DBUpdatedAt is
+	// how old that data is, so policy can refuse a stale one.
+	Database    string           `json:"database,omitempty"`
 	DBUpdatedAt *time.Time       `json:"db_updated_at,omitempty"`
 	Status      string           `json:"status" jsonschema:"enum=ok,enum=error,enum=skipped"`
 	Error       string           `json:"error,omitempty"`
 	DurationMS  int64            `json:"duration_ms"`
 	Stats       map[string]int64 `json:"stats,omitempty"`
+	// Errors are files the scanner could not read while it scanned the
+	// rest: facts for policy, never silently skipped.
+	Errors []FileError `json:"errors,omitempty"`
+}
+
+// FileError is one file a scanner could not read or parse.
+type FileError struct {
+	Path    string `json:"path"`
+	Message string `json:"message"`
 }

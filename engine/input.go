@@ -179,15 +179,27 @@ type Misconfiguration struct {
 
 // Migration is one database migration file (or up/down pair).
 type Migration struct {
-	Path       string      `json:"path"`
-	Tool       string      `json:"tool"`
-	Version    string      `json:"version,omitempty"`
-	Name       string      `json:"name,omitempty"`
-	Dialect    string      `json:"dialect"`
-	Direction  string      `json:"direction,omitempty" jsonschema:"enum=,enum=up,enum=down"`
-	HasDown    bool        `json:"has_down"`
-	DownPath   string      `json:"down_path,omitempty"`
-	InChange   bool        `json:"in_change"`
+	Path      string `json:"path"`
+	Tool      string `json:"tool"`
+	Version   string `json:"version,omitempty"`
+	Name      string `json:"name,omitempty"`
+	Dialect   string `json:"dialect"`
+	Direction string `json:"direction,omitempty" jsonschema:"enum=,enum=up,enum=down"`
+	HasDown   bool   `json:"has_down"`
+	DownPath  string `json:"down_path,omitempty"`
+	InChange  bool   `json:"in_change"`
+	// Change is how the file changed in the change range (--base or
+	// --staged): added, modified, renamed or unchanged; unknown when no
+	// range was given, so every migration is up for judgment.
+	Change string `json:"change,omitempty" jsonschema:"enum=,enum=added,enum=modified,enum=renamed,enum=unchanged,enum=unknown"`
+	// Transactional is true when the tool runs the whole migration in one
+	// transaction (goose, dbmate, Flyway by default; golang-migrate on
+	// PostgreSQL when the file holds several statements).
+	Transactional bool `json:"transactional"`
+	// Irreversible is an explicit `-- relgate:irreversible` marker.
+	Irreversible bool `json:"irreversible"`
+	// Repeatable marks a migration re-applied whenever it changes (Flyway R__).
+	Repeatable bool        `json:"repeatable,omitempty"`
 	Statements []Statement `json:"statements"`
 	// Errors are statements that did not parse: a fact, never a skip.
 	Errors []ParseError `json:"errors,omitempty"`
@@ -227,6 +239,18 @@ type Statement struct {
 	Idempotent             bool     `json:"idempotent"`
 	Types                  []string `json:"types,omitempty"`
 	Ignores                []string `json:"ignores,omitempty"`
+	// Objects names every object of a statement that names several
+	// (DROP TABLE a, b); Table is the first of them.
+	Objects []string `json:"objects,omitempty"`
+	// NewTable is true when Table was created earlier in the same migration
+	// or by a migration added in the change: it is empty and no released
+	// code uses it, so locks and contracts on it are harmless.
+	NewTable bool `json:"new_table"`
+	// UsingIndex is true for a UNIQUE or PRIMARY KEY constraint attached to
+	// an index built beforehand (PostgreSQL ADD CONSTRAINT … USING INDEX).
+	UsingIndex bool `json:"using_index"`
+	// Algorithm is MySQL's ALGORITHM clause (INSTANT, INPLACE, COPY).
+	Algorithm string `json:"algorithm,omitempty"`
 }
 
 // SLO is a service-level objective and its current state.

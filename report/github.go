@@ -62,10 +62,16 @@ func writeGitHub(w io.Writer, d *engine.Decision, opts Options) error {
 // toolkit does, so a finding's text can neither end the command early nor
 // start a new one on a fresh line.
 func escapeData(s string) string {
-	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(cleanControl(s))
+	return dataEscaper.Replace(cleanControl(s))
 }
+
+// Replacers are built once: building one per call dominated the writer.
+var (
+	dataEscaper     = strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A")
+	propertyEscaper = strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C")
+)
 
 // escapeProperty additionally escapes the property separators.
 func escapeProperty(s string) string {
-	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(cleanControl(s))
+	return propertyEscaper.Replace(cleanControl(s))
 }

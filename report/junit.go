@@ -61,7 +61,7 @@ type junitSkipped struct {
 	Message string `xml:"message,attr"`
 }
 
-// writeJUnit writes one test suite per policy area (relgate.<area>) with a
+// writeJUnit writes one test suite per policy area (relgate.rules.<area>) with a
 // test case per finding: violations fail, warnings and waived findings are
 // skipped with the reason in the message, so CI test views count them
 // without failing the build on them. Scanner runs form their own suite
@@ -83,11 +83,11 @@ func writeJUnit(w io.Writer, d *engine.Decision, opts Options) error {
 		for _, f := range g.findings {
 			info, known := idx[f.Rule]
 			a := area(f.Rule, info, known)
-			s := suite(cleanLine("relgate." + a))
+			s := suite(cleanLine("relgate.rules." + a))
 			pl := placeOf(f, opts)
 			c := junitCase{
 				Name:      cleanLine(fmt.Sprintf("%s %s", f.Rule, pl)),
-				Classname: cleanLine("relgate." + a + "." + f.Rule),
+				Classname: cleanLine("relgate.rules." + a + "." + f.Rule),
 				File:      cleanLine(pl.path),
 				Line:      pl.startLine,
 			}

@@ -246,7 +246,7 @@ func waiverText(w *engine.Waiver) string {
 // cleanControl makes untrusted text safe for a terminal or a log: findings
 // quote file paths, commit subjects and scanner errors, and an escape
 // sequence in any of them must not reach the reader's terminal. Newlines and
-// tabs are kept for the caller to lay out.
+// tabs and carriage returns are kept for the caller to lay out.
 func cleanControl(s string) string {
 	if !strings.ContainsFunc(s, isUnsafeControl) {
 		return s
@@ -267,6 +267,6 @@ func cleanControl(s string) string {
 }
 
 func isUnsafeControl(r rune) bool {
-	return r < 0x20 && r != '\n' && r != '\t' || r == 0x7f || 0x80 <= r && r < 0xa0 ||
+	return r < 0x20 && r != '\n' && r != '\r' && r != '\t' || r == 0x7f || 0x80 <= r && r < 0xa0 ||
 		r == '\u2028' || r == '\u2029' || 0x202a <= r && r <= 0x202e || 0x2066 <= r && r <= 0x2069 // bidi overrides: Trojan Source
 }

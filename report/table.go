@@ -97,7 +97,7 @@ func writeTable(w io.Writer, d *engine.Decision, opts Options) error {
 				rule:     cleanLine(f.Rule),
 				severity: cleanLine(f.Severity),
 				location: cleanLine(placeOf(f, opts).String()),
-				message:  strings.Split(cleanControl(strings.NewReplacer("\r\n", "\n", "\r", "\n", "\t", " ").Replace(idx.message(f))), "\n"),
+				message:  strings.Split(cleanControl(messageBreaks.Replace(idx.message(f))), "\n"),
 			}
 			if g.kind == kindWaived {
 				r.note = cleanLine(waiverText(f.Waiver))
@@ -200,5 +200,10 @@ func orDash(s string) string {
 
 // cleanLine is cleanControl for one-line fields: line breaks become spaces.
 func cleanLine(s string) string {
-	return cleanControl(strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ", "\t", " ").Replace(s))
+	return cleanControl(lineBreaks.Replace(s))
 }
+
+var (
+	lineBreaks    = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ", "\t", " ")
+	messageBreaks = strings.NewReplacer("\r\n", "\n", "\r", "\n", "\t", " ")
+)

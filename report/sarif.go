@@ -24,6 +24,8 @@ const (
 	toolName       = "relgate"
 	toolURI        = "https://github.com/relgate/relgate"
 	srcRoot        = "%SRCROOT%"
+	// unidentifiedRule stands in for a finding's empty rule id.
+	unidentifiedRule = "NOID0"
 )
 
 // sarifLimits are the upload limits of GitHub code scanning. Past them GitHub
@@ -79,6 +81,9 @@ func writeSARIF(w io.Writer, d *engine.Decision, opts Options, limits sarifLimit
 	var entries []sarifEntry
 	for _, g := range groups(d) {
 		for _, f := range g.findings {
+			if f.Rule == "" { // a user policy that set no custom.id; SARIF needs an id
+				f.Rule = unidentifiedRule
+			}
 			entries = append(entries, sarifEntry{g.kind, f})
 		}
 	}
@@ -127,8 +132,13 @@ func writeSARIF(w io.Writer, d *engine.Decision, opts Options, limits sarifLimit
 		truncated["tags"] = map[string]any{"rules": tagTruncated, "kept_per_rule": limits.tagsPerRule}
 	}
 
+	// Results sharing a hash (one secret in two files, say) are told apart
+	// by the occurrence suffix, as GitHub's own hashes are: :1, :2, …
+	occurrences := map[string]int{}
 	for _, e := range entries {
-		run.AddResult(sarifResult(e, idx, ruleIndexOf[e.f.Rule], opts))
+		h := lineHash(e.f)
+		occurrences[h]++
+		run.AddResult(sarifResult(e, idx, ruleIndexOf[e.f.Rule], opts, fmt.Sprintf("%s:%d", h, occurrences[h])))
 	}
 
 	props := sarif.NewPropertyBag()
@@ -240,11 +250,15 @@ func sarifRule(id string, info engine.RuleInfo, known bool, first engine.Finding
 	}
 
 	rule := sarif.NewRule(id).
-		WithName(ruleName(title, id)).
 		WithShortDescription(sarif.NewMultiformatMessageString().WithText(title)).
 		WithFullDescription(sarif.NewMultiformatMessageString().WithText(desc)).
 		WithDefaultConfiguration(sarif.NewReportingConfiguration().WithLevel(sarifLevel(sev)))
 
+	// The name must differ from the id (SARIF1001): a rule known only by
+	// its id has none.
+	if name := ruleName(title, id); !strings.EqualFold(name, id) && title != id {
+		rule.WithName(name)
+	}
 	text, markdown := ruleHelp(title, desc, info.Remediation, info.RelatedResources)
 	rule.WithHelp(sarif.NewMultiformatMessageString().WithText(text).WithMarkdown(markdown))
 	for _, r := range info.RelatedResources {
@@ -344,7 +358,7 @@ func ruleHelp(title, desc, remediation string, related []string) (text, markdown
 	return t.String(), m.String()
 }
 
-func sarifResult(e sarifEntry, idx ruleIndex, ruleIndex int, opts Options) *sarif.Result {
+func sarifResult(e sarifEntry, idx ruleIndex, ruleIndex int, opts Options, hash string) *sarif.Result {
 	f := e.f
 	pl := placeOf(f, opts)
 	region := sarif.NewRegion()
@@ -371,7 +385,7 @@ func sarifResult(e sarifEntry, idx ruleIndex, ruleIndex int, opts Options) *sari
 		WithLevel(sarifLevel(f.Severity)).
 		WithMessage(sarif.NewTextMessage(idx.message(f))).
 		WithLocations([]*sarif.Location{loc}).
-		WithPartialFingerprints(map[string]string{"primaryLocationLineHash": lineHash(f)})
+		WithPartialFingerprints(map[string]string{"primaryLocationLineHash": hash})
 
 	props := sarif.NewPropertyBag()
 	props.Add("kind", e.kind)
@@ -404,7 +418,7 @@ func lineHash(f engine.Finding) string {
 		key = f.Location.Path + "\x00" + f.Message
 	}
 	sum := sha256.Sum256([]byte(f.Rule + "\x00" + key))
-	return hex.EncodeToString(sum[:8]) + ":1"
+	return hex.EncodeToString(sum[:8])
 }
 
 // artifactURI percent-encodes a repo-relative path into a relative URI

@@ -230,6 +230,20 @@ func TestSARIFLineHashSurvivesLineShifts(t *testing.T) {
 		}
 		seen[h] = k
 	}
+	// One fingerprint in two places: same hash, told apart by occurrence.
+	twice := fixtureDecision()
+	dup := twice.Violations[0]
+	dup.Location.Path = "other/go.sum"
+	twice.Violations = append(twice.Violations, dup)
+	var occ []string
+	for _, r := range readSARIF(t, render(t, "sarif", twice, fixtureOptions())).Runs[0].Results {
+		if r.Properties["fingerprint"] == dup.Fingerprint && r.Properties["kind"] == "violation" {
+			occ = append(occ, r.PartialFingerprints["primaryLocationLineHash"])
+		}
+	}
+	if len(occ) != 2 || occ[0] == occ[1] || occ[0][:16] != occ[1][:16] || !strings.HasSuffix(occ[1], ":2") {
+		t.Errorf("duplicate fingerprints: hashes %v", occ)
+	}
 	if a, b := lineHash(engine.Finding{Rule: "R", Fingerprint: "x"}), lineHash(engine.Finding{Rule: "R", Fingerprint: "y"}); a == b {
 		t.Error("different fingerprints, same hash")
 	}
@@ -237,8 +251,16 @@ func TestSARIFLineHashSurvivesLineShifts(t *testing.T) {
 		t.Error("different rules, same hash")
 	}
 	// Pinned: a change of the derivation would reopen every alert on GitHub.
-	if got := lineHash(engine.Finding{Rule: "SEC001", Fingerprint: "sha256:abc"}); got != lineHash(engine.Finding{Rule: "SEC001", Fingerprint: "sha256:abc", Location: engine.Location{StartLine: 99}}) {
-		t.Errorf("hash depends on the line: %s", got)
+	if got := lineHash(engine.Finding{Rule: "SEC001", Fingerprint: "sha256:abc", Location: engine.Location{StartLine: 99}}); got != "c83c028452d260a7" {
+		t.Errorf("lineHash derivation changed: %s", got)
+	}
+}
+
+func TestSARIFFindingWithoutRule(t *testing.T) {
+	d := &engine.Decision{Warnings: []engine.Finding{{Message: "no id", Severity: "low"}}}
+	run := readSARIF(t, render(t, "sarif", d, Options{})).Runs[0]
+	if len(run.Results) != 1 || run.Results[0].RuleID != "NOID0" || run.Tool.Driver.Rules[0].ID != "NOID0" {
+		t.Errorf("finding without a rule id: %+v", run)
 	}
 }
 
@@ -284,7 +306,9 @@ func sarifSamples(t *testing.T) map[string][]byte {
 	if err := writeSARIF(&truncated, fixtureDecision(), fixtureOptions(), sarifLimits{results: 2, rules: 10, tagsPerRule: 1}); err != nil {
 		t.Fatal(err)
 	}
+	odd := &engine.Decision{Result: "warn", Warnings: []engine.Finding{{Message: "a user policy without custom.id", Location: engine.Location{Path: "x y/ü%.txt"}}}}
 	return map[string][]byte{
+		"odd.sarif":       render(t, "sarif", odd, Options{Version: "v0.9.0"}),
 		"fixture.sarif":   render(t, "sarif", fixtureDecision(), fixtureOptions()),
 		"empty.sarif":     render(t, "sarif", emptyDecision(), Options{}),
 		"zero.sarif":      render(t, "sarif", &engine.Decision{}, Options{}),

@@ -37,6 +37,8 @@ type Config struct {
 	Scanners *ScannersConfig `json:"scanners,omitempty" yaml:"scanners,omitempty"`
 	// Secrets configures the secrets scanner (gitleaks).
 	Secrets *SecretsConfig `json:"secrets,omitempty" yaml:"secrets,omitempty"`
+	// Containers lists the images to scan and where their findings point.
+	Containers *ContainersConfig `json:"containers,omitempty" yaml:"containers,omitempty"`
 	// Defaults are settings for every environment; Environments override them per environment.
 	Defaults     *Settings           `json:"defaults,omitempty" yaml:"defaults,omitempty"`
 	Environments map[string]Settings `json:"environments,omitempty" yaml:"environments,omitempty"`
@@ -77,6 +79,20 @@ type SecretsConfig struct {
 	Config string `json:"config,omitempty" yaml:"config,omitempty"`
 }
 
+// ContainersConfig configures the image scanner (trivy).
+type ContainersConfig struct {
+	// Images are scanned besides those given with --image: registry
+	// references, docker-save tarballs, OCI layout directories or tarballs
+	// (paths relative to the repository root).
+	Images []string `json:"images,omitempty" yaml:"images,omitempty"`
+	// Dockerfiles maps an image, as written in images, to the repo-relative
+	// Dockerfile that builds it, so its findings point at the FROM line.
+	Dockerfiles map[string]string `json:"dockerfiles,omitempty" yaml:"dockerfiles,omitempty"`
+	// DBDir holds trivy's database as DBDir/db/trivy.db (relative to the
+	// repository root); --db-dir overrides it.
+	DBDir string `json:"db_dir,omitempty" yaml:"db_dir,omitempty"`
+}
+
 // Settings are the thresholds policies apply in one environment.
 type Settings struct {
 	// FailOn is the lowest severity of a deny that fails the gate; denies
@@ -90,6 +106,25 @@ type Settings struct {
 	Release *ReleaseSettings `json:"release,omitempty" yaml:"release,omitempty"`
 	// Score sets the weighted score and its thresholds.
 	Score *ScoreSettings `json:"score,omitempty" yaml:"score,omitempty"`
+	// Containers holds the IMG rules' settings.
+	Containers *ContainerSettings `json:"containers,omitempty" yaml:"containers,omitempty"`
+	// IaC holds the IAC rules' settings.
+	IaC *IaCSettings `json:"iac,omitempty" yaml:"iac,omitempty"`
+}
+
+// ContainerSettings say which image rules deny (the rest warn); in
+// production all of them do by default.
+type ContainerSettings struct {
+	DenyRoot      *bool `json:"deny_root,omitempty" yaml:"deny_root,omitempty"`
+	DenyEOL       *bool `json:"deny_eol,omitempty" yaml:"deny_eol,omitempty"`
+	RequireDigest *bool `json:"require_digest,omitempty" yaml:"require_digest,omitempty"`
+}
+
+// IaCSettings are the IAC rules' settings.
+type IaCSettings struct {
+	// DenySeverity is the lowest severity of a failed check that denies;
+	// none makes every failed check a warning. Production's default is high.
+	DenySeverity string `json:"deny_severity,omitempty" yaml:"deny_severity,omitempty" jsonschema:"enum=critical,enum=high,enum=medium,enum=low,enum=none"`
 }
 
 // ReleaseSettings are the REL rules' settings.
@@ -223,6 +258,9 @@ func (c *Config) validate() error {
 			if n < 0 {
 				return fmt.Errorf("%s.budgets.%s: %d is negative", where, sev, n)
 			}
+		}
+		if s.IaC != nil && s.IaC.DenySeverity != "" && !oneOf(s.IaC.DenySeverity, []string{"critical", "high", "medium", "low", "none"}) {
+			return fmt.Errorf("%s.iac.deny_severity: %q is not one of critical, high, medium, low, none", where, s.IaC.DenySeverity)
 		}
 		if s.ScannerErrors != "" && !oneOf(s.ScannerErrors, []string{"deny", "warn", "ignore"}) {
 			return fmt.Errorf("%s.scanner_errors: %q is not one of deny, warn, ignore", where, s.ScannerErrors)

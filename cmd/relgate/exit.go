@@ -1,0 +1,51 @@
+package main
+
+import (
+	"errors"
+
+	"github.com/relgate/relgate/config"
+	"github.com/relgate/relgate/engine"
+)
+
+// Exit codes. This is the one table; the README repeats it.
+const (
+	exitPass    = 0 // the gate passed (or warned without --fail-on-warn)
+	exitFail    = 1 // the gate failed (or warned with --fail-on-warn)
+	exitUsage   = 2 // bad flags, config, policy or input document
+	exitRuntime = 3 // something broke before a decision could be made
+)
+
+// errGateFailed reports a decision that fails the gate. The report has
+// already said why, so it is not printed.
+var errGateFailed = errors.New("gate failed")
+
+// usageError is a mistake in how relgate was called.
+type usageError struct{ err error }
+
+func (e *usageError) Error() string { return e.err.Error() }
+func (e *usageError) Unwrap() error { return e.err }
+
+func usage(err error) error { return &usageError{err} }
+
+// exitCode maps an error to its exit code, in one place. Errors cobra raises
+// itself (unknown flags, commands, arguments) are usage errors.
+func exitCode(err error, fromCobra bool) int {
+	var (
+		ue *usageError
+		ce *config.Error
+		pe *engine.PolicyError
+		ie *engine.InputError
+	)
+	switch {
+	case err == nil:
+		return exitPass
+	case errors.Is(err, errGateFailed):
+		return exitFail
+	case errors.As(err, &ue), errors.As(err, &ce), errors.As(err, &pe), errors.As(err, &ie):
+		return exitUsage
+	case fromCobra:
+		return exitUsage
+	default:
+		return exitRuntime
+	}
+}

@@ -1,0 +1,291 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/relgate/relgate/config"
+	"github.com/relgate/relgate/engine"
+	"github.com/relgate/relgate/report"
+	"github.com/relgate/relgate/scanners"
+	"github.com/relgate/relgate/scanners/release"
+)
+
+// scanOptions are the flags that gather facts (check and scan).
+type scanOptions struct {
+	config    string
+	env       string
+	base      string
+	staged    bool
+	scanners  []string
+	timeout   time.Duration
+	saveInput string
+	images    []string
+	offline   bool
+	dbDir     string
+}
+
+func (o *scanOptions) bind(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringVar(&o.config, "config", "", "config file (default PATH/.relgate.yaml)")
+	f.StringVar(&o.env, "env", "", "target environment (default: the config's, else production)")
+	f.StringVar(&o.base, "base", "", "base git ref: the change is BASE..HEAD")
+	f.BoolVar(&o.staged, "staged", false, "scan only the staged change (pre-commit)")
+	f.StringSliceVar(&o.scanners, "scanners", nil, "scanners to run (default: the config's, else all)")
+	f.DurationVar(&o.timeout, "timeout", 0, "time limit per scanner (default: the config's, else 5m)")
+	f.StringVar(&o.saveInput, "save-input", "", "save the input document to this file")
+	f.StringArrayVar(&o.images, "image", nil, "container image to scan: registry ref, docker-save tar or OCI layout (repeatable)")
+	f.BoolVar(&o.offline, "offline", false, "use only the local vulnerability databases")
+	f.StringVar(&o.dbDir, "db-dir", "", "directory of the offline vulnerability databases")
+}
+
+// gateOptions are the flags that judge and report (check and eval).
+type gateOptions struct {
+	policies   []string
+	format     string
+	reports    []string
+	failOnWarn bool
+}
+
+func (o *gateOptions) bind(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringArrayVar(&o.policies, "policy", nil, "extra policy directory or file (repeatable)")
+	f.StringVarP(&o.format, "format", "f", "table", "report format on stdout: "+strings.Join(report.Formats(), ", "))
+	f.StringArrayVar(&o.reports, "report", nil, "also write a report: FORMAT=PATH (repeatable)")
+	f.BoolVar(&o.failOnWarn, "fail-on-warn", false, "exit 1 when the gate warns")
+}
+
+// reportFile is one --report FORMAT=PATH.
+type reportFile struct{ format, path string }
+
+// parseReports checks every report format before any work is done.
+func (o *gateOptions) parseReports() ([]reportFile, error) {
+	if !slices.Contains(report.Formats(), o.format) {
+		return nil, usage(fmt.Errorf("--format: unknown format %q (known: %s)", o.format, strings.Join(report.Formats(), ", ")))
+	}
+	var out []reportFile
+	for _, r := range o.reports {
+		format, path, ok := strings.Cut(r, "=")
+		if !ok || path == "" {
+			return nil, usage(fmt.Errorf("--report %q: want FORMAT=PATH", r))
+		}
+		if !slices.Contains(report.Formats(), format) {
+			return nil, usage(fmt.Errorf("--report %q: unknown format %q (known: %s)", r, format, strings.Join(report.Formats(), ", ")))
+		}
+		out = append(out, reportFile{format, path})
+	}
+	return out, nil
+}
+
+// loadConfig reads the config: the --config file (which must exist) or the
+// optional PATH/.relgate.yaml. It returns the config and its path as
+// reports show it.
+func loadConfig(flag, dir string) (*config.Config, string, error) {
+	path, optional := flag, false
+	if path == "" {
+		path, optional = filepath.Join(dir, config.FileName), true
+	}
+	cfg, err := config.Load(path, optional)
+	if err != nil {
+		return nil, "", err
+	}
+	shown := config.FileName
+	if flag != "" {
+		if rel, err := filepath.Rel(dir, flag); err == nil && !strings.HasPrefix(rel, "..") {
+			shown = filepath.ToSlash(rel)
+		} else {
+			shown = filepath.Base(flag)
+		}
+	}
+	return cfg, shown, nil
+}
+
+// environment picks the environment: the flag (or RELGATE_ENV), the
+// config's, else production — a gate fails safe.
+func environment(flag string, cfg *config.Config) string {
+	switch {
+	case flag != "":
+		return flag
+	case cfg.Environment != "":
+		return cfg.Environment
+	}
+	return "production"
+}
+
+// resolveDir checks the PATH argument.
+func resolveDir(args []string) (string, error) {
+	dir := "."
+	if len(args) > 0 {
+		dir = args[0]
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", usage(fmt.Errorf("resolve path %s: %w", dir, err))
+	}
+	info, err := os.Stat(abs)
+	if err != nil {
+		return "", usage(fmt.Errorf("read path %s: %w", dir, unwrapPathError(err)))
+	}
+	if !info.IsDir() {
+		return "", usage(fmt.Errorf("path %s is not a directory", dir))
+	}
+	return abs, nil
+}
+
+// gather validates the target and runs the scanners into a new input document.
+func (a *app) gather(ctx context.Context, dir string, cfg *config.Config, o *scanOptions) (*engine.Input, error) {
+	if o.base != "" || o.staged {
+		if err := release.IsRepo(ctx, dir); err != nil {
+			return nil, usage(fmt.Errorf("--base and --staged need a git repository: %w", err))
+		}
+	}
+	if o.base != "" {
+		if err := release.ValidateRef(ctx, dir, o.base); err != nil {
+			return nil, usage(fmt.Errorf("--base: %w", err))
+		}
+	}
+	names := o.scanners
+	timeout := o.timeout
+	if cfg.Scanners != nil {
+		if len(names) == 0 {
+			names = cfg.Scanners.Enabled
+		}
+		if timeout == 0 {
+			timeout = time.Duration(cfg.Scanners.Timeout)
+		}
+	}
+	if timeout == 0 {
+		timeout = 5 * time.Minute
+	}
+	names, err := scanners.Select(names)
+	if err != nil {
+		return nil, usage(fmt.Errorf("--scanners: %w", err))
+	}
+	target := scanners.Target{Dir: dir, Base: o.base, Staged: o.staged, Images: o.images, Offline: o.offline, DBDir: o.dbDir}
+	jobs := make([]scanners.Job, 0, len(names))
+	for _, n := range names {
+		s, err := scanners.New(n, target, cfg)
+		if err != nil {
+			return nil, err
+		}
+		jobs = append(jobs, scanners.Job{Name: n, Scanner: s, Timeout: timeout})
+	}
+	in := engine.NewInput()
+	in.Release.Environment = environment(o.env, cfg)
+	in.Release.Time = time.Now().UTC().Truncate(time.Second)
+	var progress scanners.Progress
+	if isTerminal(a.stderr) {
+		progress = &ttyProgress{w: a.stderr}
+	}
+	scanners.Run(ctx, in, jobs, progress)
+	if o.saveInput != "" {
+		if err := writeFileAtomic(o.saveInput, in.Encode); err != nil {
+			return nil, fmt.Errorf("save input: %w", err)
+		}
+	}
+	return in, nil
+}
+
+// judge evaluates the input and writes the reports; it returns
+// errGateFailed when the gate fails.
+func (a *app) judge(ctx context.Context, eng *engine.Engine, in *engine.Input, cfgShown string, o *gateOptions, reports []reportFile) error {
+	d, err := eng.Evaluate(ctx, in)
+	if err != nil {
+		return err
+	}
+	opts := report.Options{Version: version, Rules: eng.Rules(), ConfigFile: cfgShown}
+	for _, r := range reports {
+		err := writeFileAtomic(r.path, func(w io.Writer) error { return report.Write(w, r.format, d, opts) })
+		if err != nil {
+			return fmt.Errorf("write %s report: %w", r.format, err)
+		}
+	}
+	stdoutOpts := opts
+	stdoutOpts.Color = o.format == "table" && isTerminal(a.stdout) && os.Getenv("NO_COLOR") == ""
+	if err := report.Write(a.stdout, o.format, d, stdoutOpts); err != nil {
+		return fmt.Errorf("write %s report: %w", o.format, err)
+	}
+	if d.Failed() || (o.failOnWarn && d.Result == engine.ResultWarn) {
+		return errGateFailed
+	}
+	return nil
+}
+
+// newEngine compiles the built-in policies, the config's policy directories
+// (relative to the config file) and the --policy flags.
+func newEngine(ctx context.Context, cfg *config.Config, cfgDir string, flags []string) (*engine.Engine, error) {
+	var paths []string
+	for _, p := range cfg.Policies {
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(cfgDir, p)
+		}
+		paths = append(paths, p)
+	}
+	paths = append(paths, flags...)
+	for _, p := range paths {
+		if _, err := os.Stat(p); err != nil {
+			return nil, &engine.PolicyError{Err: fmt.Errorf("read policy %s: %w", p, unwrapPathError(err))}
+		}
+	}
+	var allow []string
+	if cfg.Policy != nil {
+		allow = cfg.Policy.AllowBuiltins
+	}
+	return engine.New(ctx, engine.Options{Policies: paths, Config: cfg, AllowBuiltins: allow})
+}
+
+// writeFileAtomic writes through a temporary file renamed into place, so a
+// failed run never leaves a report that looks complete.
+func writeFileAtomic(path string, write func(io.Writer) error) (err error) {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("create %s: %w", path, unwrapPathError(err))
+	}
+	defer func() {
+		if err != nil {
+			_ = f.Close()
+			_ = os.Remove(f.Name())
+		}
+	}()
+	if err := write(f); err != nil {
+		return err
+	}
+	if err := f.Chmod(0o644); err != nil {
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
+}
+
+func unwrapPathError(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// ttyProgress shows each scanner's progress on a terminal.
+type ttyProgress struct{ w io.Writer }
+
+func (p *ttyProgress) Start(name string) { fmt.Fprintf(p.w, "relgate: scanning %s…\n", name) }
+
+func (p *ttyProgress) Done(r engine.ScannerRun) {
+	msg := fmt.Sprintf("relgate: %s %s in %dms", r.Name, r.Status, r.DurationMS)
+	if r.Error != "" {
+		msg += ": " + r.Error
+	}
+	fmt.Fprintln(p.w, msg)
+}

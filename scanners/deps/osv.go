@@ -1,0 +1,227 @@
+package deps
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"regexp"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/google/osv-scanner/v2/pkg/models"
+	"github.com/google/osv-scanner/v2/pkg/osvscanner"
+)
+
+// osv-scanner reports much of what goes wrong only through its global
+// logger: a lockfile that does not parse, an ecosystem database that does
+// not load. relgate installs one handler for the process and routes each
+// scan's records to that scan's collector; scans run one at a time because
+// the logger is global.
+var (
+	scanMu      sync.Mutex
+	installOnce sync.Once
+	current     atomic.Pointer[collector]
+)
+
+// collector gathers the error records of one scan.
+type collector struct {
+	mu     sync.Mutex
+	errors []string
+}
+
+func (c *collector) add(msg string) {
+	c.mu.Lock()
+	c.errors = append(c.errors, msg)
+	c.mu.Unlock()
+}
+
+// routeHandler hands osv-scanner's error records to the current scan and
+// passes everything else on at debug level: its progress chatter is not
+// relgate's output.
+type routeHandler struct{}
+
+func (routeHandler) Enabled(context.Context, slog.Level) bool { return true }
+
+func (routeHandler) Handle(ctx context.Context, r slog.Record) error {
+	if r.Level >= slog.LevelError {
+		if c := current.Load(); c != nil {
+			c.add(r.Message)
+			return nil
+		}
+	}
+	slog.Default().Log(ctx, slog.LevelDebug, r.Message, "from", "osv-scanner")
+	return nil
+}
+
+func (h routeHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h routeHandler) WithGroup(string) slog.Handler      { return h }
+
+// runOSV runs osv-scanner over dir with the given settings and returns its
+// results and every error record it logged along the way.
+func runOSV(actions osvscanner.ScannerActions) (models.VulnerabilityResults, []string, error) {
+	installOnce.Do(func() { osvscanner.SetLogger(routeHandler{}) })
+	scanMu.Lock()
+	defer scanMu.Unlock()
+	c := &collector{}
+	current.Store(c)
+	defer current.Store(nil)
+	res, err := osvscanner.DoScan(actions)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return res, c.errors, err
+}
+
+// actions are the osv-scanner settings of a relgate scan: the directory,
+// recursively, as `osv-scanner scan source -r DIR` would, honouring
+// .gitignore and osv-scanner.toml. Transitive resolution of manifests is
+// off: it asks deps.dev, a second network service, and would make a
+// gate's facts depend on when it ran.
+func actions(dir string, offline bool, dbDir string, exclude []string, client *http.Client) osvscanner.ScannerActions {
+	return osvscanner.ScannerActions{
+		DirectoryPaths:        []string{dir},
+		Recursive:             true,
+		ShowAllPackages:       true,
+		CompareOffline:        offline,
+		LocalDBPath:           dbDir,
+		PluginNetworkDisabled: offline,
+		ExperimentalScannerActions: osvscanner.ExperimentalScannerActions{
+			ExcludePatterns:    excludePatterns(dir, exclude),
+			TransitiveScanning: osvscanner.TransitiveScanningActions{Disabled: true},
+			HTTPClient:         client,
+			RequestUserAgent:   "relgate",
+		},
+	}
+}
+
+// DefaultExclude are the directories never scanned: installed packages
+// and vendored copies are not what the project declares.
+var DefaultExclude = []string{"node_modules", "vendor", ".git"}
+
+// excludePatterns turns directory names ("testdata": anywhere) and
+// slash-separated globs relative to dir ("services/*/fixtures") into the
+// single regular expression osv-scanner matches directory paths against.
+// Its paths are relative to the filesystem root, without a leading slash.
+func excludePatterns(dir string, exclude []string) []string {
+	root := strings.TrimPrefix(filepath.ToSlash(dir), "/")
+	var alts []string
+	for _, e := range append(append([]string{}, DefaultExclude...), exclude...) {
+		e = strings.Trim(filepath.ToSlash(strings.TrimSpace(e)), "/")
+		if e == "" {
+			continue
+		}
+		if strings.Contains(e, "/") {
+			alts = append(alts, "^"+regexp.QuoteMeta(root)+"/"+globRegexp(e)+"$")
+		} else {
+			alts = append(alts, "(^|/)"+globRegexp(e)+"$")
+		}
+	}
+	return []string{"r:(" + strings.Join(alts, "|") + ")"}
+}
+
+// globRegexp translates a path glob: "**" crosses directories, "*" and
+// "?" do not.
+func globRegexp(g string) string {
+	var b strings.Builder
+	for i := 0; i < len(g); i++ {
+		switch {
+		case strings.HasPrefix(g[i:], "**/"):
+			b.WriteString("(.*/)?")
+			i += 2
+		case strings.HasPrefix(g[i:], "**"):
+			b.WriteString(".*")
+			i++
+		case g[i] == '*':
+			b.WriteString("[^/]*")
+		case g[i] == '?':
+			b.WriteString("[^/]")
+		default:
+			b.WriteString(regexp.QuoteMeta(g[i : i+1]))
+		}
+	}
+	return b.String()
+}
+
+// logFacts sorts osv-scanner's error records into files that could not be
+// read (facts: the rest of the scan stands) and failures that make the
+// whole result untrustworthy (the scan is an error).
+func logFacts(records []string) (files []fileError, fatal []string) {
+	for _, msg := range records {
+		if fe, ok := parseExtractionError(msg); ok {
+			files = append(files, fe...)
+			continue
+		}
+		if rest, ok := strings.CutPrefix(msg, "Ignored invalid config file at "); ok {
+			path, why, _ := strings.Cut(rest, " because: ")
+			files = append(files, fileError{path: path, msg: "invalid osv-scanner config, its ignores were not applied: " + why})
+			continue
+		}
+		fatal = append(fatal, msg)
+	}
+	return files, fatal
+}
+
+type fileError struct {
+	path string // absolute
+	msg  string
+}
+
+var extractionRE = regexp.MustCompile(`(?s)^Error during extraction: \(extracting as ([^)]+)\) (.*)$`)
+
+// parseExtractionError reads osv-scanner's report of an extractor that
+// failed on some files: "…(extracting as NAME) PATH: ERROR", one file per
+// "\n\t"-separated line when there are several. Paths are relative to the
+// filesystem root. Failures of the vulnerability matchers, or without
+// files, are not per-file and are left to the caller as fatal.
+func parseExtractionError(msg string) ([]fileError, bool) {
+	m := extractionRE.FindStringSubmatch(msg)
+	if m == nil || strings.HasPrefix(m[1], "vulnmatch/") {
+		return nil, false
+	}
+	var out []fileError
+	for _, line := range strings.Split(m[2], "\n\t") {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		path, why, ok := strings.Cut(line, ": ")
+		if !ok || path == "" {
+			return nil, false
+		}
+		out = append(out, fileError{path: "/" + strings.TrimPrefix(path, "/"), msg: why})
+	}
+	return out, len(out) > 0
+}
+
+// osvScannerModule is the osv-scanner version go.mod requires. Binaries
+// report the version linked in from their build information; test
+// binaries carry none, so this is the fallback (a test keeps it in step
+// with go.mod).
+const osvScannerModule = "v2.5.0"
+
+// osvScannerVersion is the version of the osv-scanner module linked in.
+func osvScannerVersion() string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, d := range bi.Deps {
+			if d.Path == "github.com/google/osv-scanner/v2" {
+				if d.Replace != nil {
+					return d.Replace.Version
+				}
+				return d.Version
+			}
+		}
+	}
+	return osvScannerModule
+}
+
+// scanError says why osv-scanner's own result cannot be used.
+func scanError(err error) error {
+	if errors.Is(err, osvscanner.ErrVulnerabilitiesFound) || errors.Is(err, osvscanner.ErrNoPackagesFound) {
+		return nil
+	}
+	return fmt.Errorf("run osv-scanner: %w", err)
+}

@@ -1,0 +1,205 @@
+package deps
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+)
+
+// DefaultDBURL is where osv.dev publishes its per-ecosystem exports.
+const DefaultDBURL = "https://osv-vulnerabilities.storage.googleapis.com"
+
+// UpdateOptions says which ecosystem databases to download and where.
+type UpdateOptions struct {
+	// Dir is the database directory (default DefaultDBDir()).
+	Dir string
+	// BaseURL serves <BaseURL>/<Ecosystem>/all.zip (default DefaultDBURL).
+	BaseURL string
+	// Ecosystems to download, e.g. npm, Go, PyPI, crates.io. When empty,
+	// the ecosystems used by the project in Project are downloaded.
+	Ecosystems []string
+	// Project is the directory whose lockfiles pick the ecosystems when
+	// Ecosystems is empty; Exclude are directories to skip there.
+	Project string
+	Exclude []string
+	// HTTPClient makes the downloads (default: a client with a timeout).
+	HTTPClient *http.Client
+	// Now stamps downloads whose server sends no Last-Modified (tests).
+	Now func() time.Time
+}
+
+// EcosystemUpdate is one ecosystem database that was downloaded.
+type EcosystemUpdate struct {
+	Ecosystem string
+	Path      string
+	Records   int
+	// Invalid are records osv-scanner will drop: reported, never silent.
+	Invalid   []RecordError
+	UpdatedAt time.Time
+}
+
+// UpdateDB downloads each ecosystem's database, validates every record and
+// installs it atomically. A failed download (an HTTP error, a truncated
+// body, a checksum mismatch, an archive that does not open) leaves the
+// previous database in place. Every ecosystem is attempted; the error joins
+// those that failed.
+func UpdateDB(ctx context.Context, opts UpdateOptions) ([]EcosystemUpdate, error) {
+	if opts.Dir == "" {
+		opts.Dir = DefaultDBDir()
+	}
+	if opts.BaseURL == "" {
+		opts.BaseURL = DefaultDBURL
+	}
+	if opts.HTTPClient == nil {
+		opts.HTTPClient = &http.Client{Timeout: 15 * time.Minute}
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	ecosystems := opts.Ecosystems
+	if len(ecosystems) == 0 {
+		if opts.Project == "" {
+			return nil, errors.New("update database: name the ecosystems or a project to take them from")
+		}
+		var err error
+		if ecosystems, err = ProjectEcosystems(ctx, opts.Project, opts.Exclude); err != nil {
+			return nil, fmt.Errorf("update database: %w", err)
+		}
+		if len(ecosystems) == 0 {
+			return nil, fmt.Errorf("update database: no lockfiles in %s to take ecosystems from; name them with --ecosystems", opts.Project)
+		}
+	}
+	var out []EcosystemUpdate
+	var errs []error
+	for _, eco := range dedupe(ecosystems) {
+		if err := checkEcosystemName(eco); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		u, err := updateEcosystem(ctx, opts, eco)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("update %s database: %w", eco, err))
+			continue
+		}
+		out = append(out, u)
+	}
+	return out, errors.Join(errs...)
+}
+
+func dedupe(names []string) []string {
+	var out []string
+	for _, n := range names {
+		n = strings.TrimSpace(n)
+		if n != "" && !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// checkEcosystemName refuses names that would escape the database
+// directory or the download URL's path.
+func checkEcosystemName(eco string) error {
+	if eco == "." || eco == ".." || strings.ContainsAny(eco, `/\?#%`) || strings.ContainsFunc(eco, func(r rune) bool { return r < 0x20 }) {
+		return fmt.Errorf("invalid ecosystem name %q", eco)
+	}
+	return nil
+}
+
+func updateEcosystem(ctx context.Context, opts UpdateOptions, eco string) (EcosystemUpdate, error) {
+	url := strings.TrimRight(opts.BaseURL, "/") + "/" + eco + "/" + archiveName
+	ecoDir := filepath.Join(opts.Dir, layoutDir, eco)
+	if err := os.MkdirAll(ecoDir, 0o750); err != nil {
+		return EcosystemUpdate{}, fmt.Errorf("create database directory: %w", err)
+	}
+	tmp, lastModified, err := download(ctx, opts.HTTPClient, url, ecoDir)
+	if err != nil {
+		return EcosystemUpdate{}, err
+	}
+	defer os.Remove(tmp) // a no-op once installed
+	now := opts.Now().UTC()
+	updated := now
+	if !lastModified.IsZero() && lastModified.Before(now) {
+		updated = lastModified.UTC()
+	}
+	m, err := install(opts.Dir, eco, tmp, Manifest{Ecosystem: eco, Source: url, UpdatedAt: updated, DownloadedAt: now})
+	if err != nil {
+		return EcosystemUpdate{}, fmt.Errorf("validate %s: %w", url, err)
+	}
+	return EcosystemUpdate{Ecosystem: eco, Path: ArchivePath(opts.Dir, eco), Records: m.Records, Invalid: m.Invalid, UpdatedAt: m.UpdatedAt}, nil
+}
+
+// download streams url into a temporary file in dir, checking the length
+// and, when the server sends one (Google Cloud Storage does), the CRC32C
+// checksum, so a truncated or damaged transfer is never installed.
+func download(ctx context.Context, client *http.Client, url, dir string) (string, time.Time, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return "", time.Time{}, fmt.Errorf("download %s: %w", url, err)
+	}
+	req.Header.Set("User-Agent", "relgate")
+	resp, err := client.Do(req)
+	if err != nil {
+		return "", time.Time{}, fmt.Errorf("download %s: %w", url, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return "", time.Time{}, fmt.Errorf("download %s: server returned %s", url, resp.Status)
+	}
+	f, err := os.CreateTemp(dir, ".all.zip-*")
+	if err != nil {
+		return "", time.Time{}, fmt.Errorf("create temporary file: %w", err)
+	}
+	crc := crc32.New(crc32.MakeTable(crc32.Castagnoli))
+	n, err := io.Copy(io.MultiWriter(f, crc), resp.Body)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	fail := func(err error) (string, time.Time, error) {
+		os.Remove(f.Name())
+		return "", time.Time{}, fmt.Errorf("download %s: %w", url, err)
+	}
+	if err != nil {
+		return fail(err)
+	}
+	if resp.ContentLength >= 0 && n != resp.ContentLength {
+		return fail(fmt.Errorf("truncated body: got %d of %d bytes", n, resp.ContentLength))
+	}
+	if want, ok := googCRC32C(resp.Header); ok && want != crc.Sum32() {
+		return fail(fmt.Errorf("checksum mismatch: crc32c %08x, server says %08x", crc.Sum32(), want))
+	}
+	lm, _ := http.ParseTime(resp.Header.Get("Last-Modified"))
+	return f.Name(), lm, nil
+}
+
+// googCRC32C reads the crc32c value of an X-Goog-Hash header.
+func googCRC32C(h http.Header) (uint32, bool) {
+	for _, v := range h.Values("X-Goog-Hash") {
+		for _, part := range strings.Split(v, ",") {
+			b64, ok := strings.CutPrefix(strings.TrimSpace(part), "crc32c=")
+			if !ok {
+				continue
+			}
+			raw, err := base64.StdEncoding.DecodeString(b64)
+			if err != nil || len(raw) != 4 {
+				return 0, false
+			}
+			return binary.BigEndian.Uint32(raw), true
+		}
+	}
+	return 0, false
+}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gitleaks/go-gitdiff/gitdiff"
 	"github.com/mholt/archives"
+	"github.com/zricethezav/gitleaks/v8/cmd/scm"
 	"github.com/zricethezav/gitleaks/v8/sources"
 	"golang.org/x/sync/errgroup"
 )
@@ -86,6 +87,8 @@ func (s *Scanner) git(ctx context.Context, args ...string) (string, error) {
 	}
 	return strings.TrimSpace(stdout.String()), nil
 }
+
+var noRemote = &sources.RemoteInfo{Platform: scm.NoPlatform}
 
 // scanStaged scans what `git diff --staged` adds: the pre-commit path.
 func (s *Scanner) scanStaged(ctx context.Context, c *collector) error {
@@ -253,6 +256,8 @@ func (s *Scanner) gitFile(ctx context.Context, c *collector, g *errgroup.Group, 
 			Date:    h.AuthorDate.UTC().Format("2006-01-02T15:04:05Z07:00"),
 			Message: h.Message(),
 			SHA:     sha,
+			// No links to a forge: relgate reports paths and commits.
+			Remote: noRemote,
 		}
 		if h.Author != nil {
 			info.AuthorName, info.AuthorEmail = h.Author.Name, h.Author.Email

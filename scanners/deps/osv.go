@@ -220,7 +220,7 @@ func osvScannerVersion() string {
 
 // scanError says why osv-scanner's own result cannot be used.
 func scanError(err error) error {
-	if errors.Is(err, osvscanner.ErrVulnerabilitiesFound) || errors.Is(err, osvscanner.ErrNoPackagesFound) {
+	if err == nil || errors.Is(err, osvscanner.ErrVulnerabilitiesFound) || errors.Is(err, osvscanner.ErrNoPackagesFound) {
 		return nil
 	}
 	return fmt.Errorf("run osv-scanner: %w", err)

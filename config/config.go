@@ -102,6 +102,8 @@ type Settings struct {
 	Budgets map[string]int `json:"budgets,omitempty" yaml:"budgets,omitempty"`
 	// ScannerErrors says what a failed scanner does: deny (fail closed), warn or ignore.
 	ScannerErrors string `json:"scanner_errors,omitempty" yaml:"scanner_errors,omitempty" jsonschema:"enum=deny,enum=warn,enum=ignore"`
+	// Secrets holds the SEC rules' settings.
+	Secrets *SecretsSettings `json:"secrets,omitempty" yaml:"secrets,omitempty"`
 	// Release holds the release rules' settings.
 	Release *ReleaseSettings `json:"release,omitempty" yaml:"release,omitempty"`
 	// Score sets the weighted score and its thresholds.
@@ -125,6 +127,14 @@ type IaCSettings struct {
 	// DenySeverity is the lowest severity of a failed check that denies;
 	// none makes every failed check a warning. Production's default is high.
 	DenySeverity string `json:"deny_severity,omitempty" yaml:"deny_severity,omitempty" jsonschema:"enum=critical,enum=high,enum=medium,enum=low,enum=none"`
+}
+
+// SecretsSettings are the SEC rules' settings. A secret in the change or
+// the working tree always denies; these say what an older one does.
+type SecretsSettings struct {
+	// InHistory is what a secret found only in older commits does: deny
+	// (production's default), warn (elsewhere) or ignore.
+	InHistory string `json:"in_history,omitempty" yaml:"in_history,omitempty" jsonschema:"enum=deny,enum=warn,enum=ignore"`
 }
 
 // ReleaseSettings are the REL rules' settings.
@@ -264,6 +274,9 @@ func (c *Config) validate() error {
 		}
 		if s.ScannerErrors != "" && !oneOf(s.ScannerErrors, []string{"deny", "warn", "ignore"}) {
 			return fmt.Errorf("%s.scanner_errors: %q is not one of deny, warn, ignore", where, s.ScannerErrors)
+		}
+		if s.Secrets != nil && s.Secrets.InHistory != "" && !oneOf(s.Secrets.InHistory, []string{"deny", "warn", "ignore"}) {
+			return fmt.Errorf("%s.secrets.in_history: %q is not one of deny, warn, ignore", where, s.Secrets.InHistory)
 		}
 		return nil
 	}

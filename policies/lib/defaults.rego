@@ -19,6 +19,8 @@ base := {
 		"tags": [],
 		"require_semver": false,
 	},
+	# A secret found only in older commits: deny, warn or ignore.
+	"secrets": {"in_history": "warn"},
 	# Keptn-style score: every area is an objective (pass 1, warning 0.5,
 	# fail 0), weighted; below warn the gate fails, below pass it warns.
 	"score": {
@@ -44,6 +46,7 @@ environments := {
 	"production": {
 		"fail_on": "high",
 		"scanner_errors": "deny",
+		"secrets": {"in_history": "deny"},
 		"release": {
 			"branches": ["main", "master", "release/**", "hotfix/**"],
 			"tags": ["v*"],

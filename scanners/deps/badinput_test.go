@@ -1,0 +1,116 @@
+package deps
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/relgate/relgate/engine"
+)
+
+func errorPaths(run engine.ScannerRun) []string {
+	var out []string
+	for _, e := range run.Errors {
+		out = append(out, e.Path)
+	}
+	return out
+}
+
+// A malformed lockfile is a fact about that file; every other lockfile is
+// still scanned and nothing else is lost.
+func TestMalformedLockfilesAreFileErrors(t *testing.T) {
+	dir := copyTree(t, filepath.Join("testdata", "repo"), "")
+	write(t, filepath.Join(dir, "admin", "package-lock.json"), `{"packages": {`)
+	write(t, filepath.Join(dir, "broken", "package-lock.json"), `{"lockfileVersion": 3, "packages": [}`)
+	write(t, filepath.Join(dir, "rs-fixed", "Cargo.lock"), "[[package]\nname = \"time\"\n")
+	in, run, err := scan(t, Options{Dir: dir, Offline: true, DBDir: fixtureDB(t)})
+	if err != nil {
+		t.Fatalf("scan: %v", err)
+	}
+	if got := summaries(in); !slices.Equal(got, wantFixture) {
+		t.Errorf("facts:\n%s\nwant every vulnerable package still found", strings.Join(got, "\n"))
+	}
+	want := []string{"admin/package-lock.json", "broken/package-lock.json", "rs-fixed/Cargo.lock"}
+	if got := errorPaths(run); !slices.Equal(got, want) {
+		t.Errorf("file errors %v, want %v", got, want)
+	}
+	for _, e := range run.Errors {
+		if e.Message == "" || strings.Contains(e.Message, dir) {
+			t.Errorf("%s: message %q should say what is wrong without the absolute path", e.Path, e.Message)
+		}
+	}
+	if run.Status != "" {
+		t.Errorf("status %q, want ok: the rest of the scan stands", run.Status)
+	}
+}
+
+// A project whose only lockfile is broken has something to scan: it is
+// not skipped, and the error is there for policy.
+func TestOnlyMalformedLockfileIsNotSkipped(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "package-lock.json"), `{"packages": `)
+	in, run, err := scan(t, Options{Dir: dir, Offline: true, DBDir: fixtureDB(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Status == engine.StatusSkipped || !slices.Equal(errorPaths(run), []string{"package-lock.json"}) || len(in.Vulnerabilities) != 0 {
+		t.Errorf("status %q errors %v facts %d", run.Status, run.Errors, len(in.Vulnerabilities))
+	}
+}
+
+func TestUnreadableLockfileIsFileError(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("root reads files whatever their mode")
+	}
+	dir := copyTree(t, filepath.Join("testdata", "repo"), "")
+	locked := filepath.Join(dir, "admin", "package-lock.json")
+	if err := os.Chmod(locked, 0); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Chmod(locked, 0o644) })
+	in, run, err := scan(t, Options{Dir: dir, Offline: true, DBDir: fixtureDB(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(errorPaths(run), []string{"admin/package-lock.json"}) || len(in.Vulnerabilities) != len(wantFixture) {
+		t.Errorf("errors %v, %d facts", run.Errors, len(in.Vulnerabilities))
+	}
+}
+
+// An invalid osv-scanner.toml means its ignores were not applied: the
+// scan goes on (reporting more, never less) and the file is named.
+func TestInvalidOSVScannerConfigIsFileError(t *testing.T) {
+	dir := copyTree(t, filepath.Join("testdata", "repo"), "")
+	write(t, filepath.Join(dir, "py", "osv-scanner.toml"), "[[IgnoredVulns]\nid = \n")
+	in, run, err := scan(t, Options{Dir: dir, Offline: true, DBDir: fixtureDB(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(in.Vulnerabilities) != len(wantFixture) || !slices.Equal(errorPaths(run), []string{"py/osv-scanner.toml"}) {
+		t.Errorf("%d facts, errors %v", len(in.Vulnerabilities), run.Errors)
+	}
+}
+
+func TestParseExtractionError(t *testing.T) {
+	cases := []struct {
+		msg   string
+		want  []fileError
+		fatal bool
+	}{
+		{"Error during extraction: (extracting as javascript/packagelockjson) srv/app/package-lock.json: could not extract: unexpected EOF",
+			[]fileError{{"/srv/app/package-lock.json", "could not extract: unexpected EOF"}}, false},
+		{"Error during extraction: (extracting as rust/cargolock) \n\ta/Cargo.lock: bad toml\n\tb/Cargo.lock: bad: very",
+			[]fileError{{"/a/Cargo.lock", "bad toml"}, {"/b/Cargo.lock", "bad: very"}}, false},
+		{"Error during extraction: (extracting as vulnmatch/osvlocal) unable to fetch OSV database: no offline version", nil, true},
+		{"Error during extraction: (extracting as go/gomod) walk failed", nil, true},
+		{"could not load db for PyPI ecosystem: unable to fetch OSV database", nil, true},
+	}
+	for _, tc := range cases {
+		files, fatal := logFacts([]string{tc.msg})
+		if !slices.Equal(files, tc.want) || (len(fatal) > 0) != tc.fatal {
+			t.Errorf("%q: files %v fatal %v", tc.msg, files, fatal)
+		}
+	}
+}

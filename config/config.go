@@ -39,6 +39,8 @@ type Config struct {
 	Secrets *SecretsConfig `json:"secrets,omitempty" yaml:"secrets,omitempty"`
 	// Containers lists the images to scan and where their findings point.
 	Containers *ContainersConfig `json:"containers,omitempty" yaml:"containers,omitempty"`
+	// Migrations configures the database migrations scanner.
+	Migrations *MigrationsConfig `json:"migrations,omitempty" yaml:"migrations,omitempty"`
 	// Defaults are settings for every environment; Environments override them per environment.
 	Defaults     *Settings           `json:"defaults,omitempty" yaml:"defaults,omitempty"`
 	Environments map[string]Settings `json:"environments,omitempty" yaml:"environments,omitempty"`
@@ -77,6 +79,19 @@ type SecretsConfig struct {
 	// Config is the gitleaks config (TOML), relative to the repository root;
 	// the default is the repository's .gitleaks.toml, else gitleaks' rules.
 	Config string `json:"config,omitempty" yaml:"config,omitempty"`
+}
+
+// MigrationsConfig configures the migrations scanner.
+type MigrationsConfig struct {
+	// Dirs are the migrations directories, relative to the repository
+	// root; empty means detect them by their layout.
+	Dirs []string `json:"dirs,omitempty" yaml:"dirs,omitempty"`
+	// Dialect is the SQL dialect; empty means detect it per directory.
+	Dialect string `json:"dialect,omitempty" yaml:"dialect,omitempty" jsonschema:"enum=postgres,enum=mysql"`
+	// CleanupRelease marks this release as the contract step that follows
+	// an expand release: it may drop and rename what the previous version
+	// stopped using. Policies read it as data.relgate.config.migrations.
+	CleanupRelease bool `json:"cleanup_release,omitempty" yaml:"cleanup_release,omitempty"`
 }
 
 // ContainersConfig configures the image scanner (trivy).
@@ -279,6 +294,9 @@ func (c *Config) validate() error {
 			return fmt.Errorf("%s.secrets.in_history: %q is not one of deny, warn, ignore", where, s.Secrets.InHistory)
 		}
 		return nil
+	}
+	if m := c.Migrations; m != nil && m.Dialect != "" && !oneOf(m.Dialect, []string{"postgres", "mysql"}) {
+		return fmt.Errorf("migrations.dialect: %q is not one of postgres, mysql", m.Dialect)
 	}
 	if s := c.Secrets; s != nil {
 		if s.History != "" && !oneOf(s.History, []string{"all", "since-last-tag", "none"}) {

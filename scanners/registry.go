@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/relgate/relgate/config"
+	"github.com/relgate/relgate/scanners/migrations"
 	"github.com/relgate/relgate/scanners/release"
 	"github.com/relgate/relgate/scanners/secrets"
 )
@@ -28,7 +29,7 @@ type Target struct {
 
 // Names lists every scanner relgate knows, in the order they are reported.
 func Names() []string {
-	return []string{"release", "secrets"}
+	return []string{"release", "secrets", "migrations"}
 }
 
 // New returns the named scanner for the target. An unknown name is an error.
@@ -38,6 +39,12 @@ func New(name string, t Target, cfg *config.Config) (Scanner, error) {
 		return release.New(release.Options{Dir: t.Dir, Base: t.Base}), nil
 	case "secrets":
 		return newSecrets(t, cfg)
+	case "migrations":
+		o := migrations.Options{Dir: t.Dir, Base: t.Base, Staged: t.Staged}
+		if cfg != nil && cfg.Migrations != nil {
+			o.Dirs, o.Dialect = cfg.Migrations.Dirs, cfg.Migrations.Dialect
+		}
+		return migrations.New(o), nil
 	default:
 		return nil, fmt.Errorf("unknown scanner %q (known: %s)", name, strings.Join(Names(), ", "))
 	}

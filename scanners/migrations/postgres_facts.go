@@ -1,0 +1,667 @@
+package migrations
+
+import (
+	"regexp"
+	"slices"
+	"strings"
+
+	pg "github.com/pganalyze/pg_query_go/v6"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/relgate/relgate/engine"
+)
+
+// PostgreSQL table lock modes, as the documentation names them.
+const (
+	lockAccessExclusive   = "ACCESS EXCLUSIVE"
+	lockExclusive         = "EXCLUSIVE"
+	lockShareRowExclusive = "SHARE ROW EXCLUSIVE"
+	lockShare             = "SHARE"
+	lockShareUpdateExcl   = "SHARE UPDATE EXCLUSIVE"
+	lockRowExclusive      = "ROW EXCLUSIVE"
+)
+
+// Constraint kinds, the same words in both dialects.
+const (
+	constraintForeignKey = "foreign_key"
+	constraintCheck      = "check"
+	constraintUnique     = "unique"
+	constraintPrimaryKey = "primary_key"
+	constraintExclusion  = "exclusion"
+	constraintNotNull    = "not_null"
+)
+
+// pgFacts reads the facts of one parsed statement. What each statement
+// locks is PostgreSQL's documented behaviour (the "Explicit Locking" and
+// ALTER TABLE chapters); nothing here judges whether it is acceptable.
+func pgFacts(n *pg.Node) parsed {
+	var p parsed
+	one := func(s engine.Statement) { p.actions = append(p.actions, s) }
+	switch {
+	case n.GetCreateStmt() != nil:
+		c := n.GetCreateStmt()
+		s := engine.Statement{Kind: "create_table", Table: rangeVar(c.GetRelation()), Idempotent: c.GetIfNotExists()}
+		for _, e := range c.GetTableElts() {
+			if cd := e.GetColumnDef(); cd != nil {
+				s.Columns = append(s.Columns, cd.GetColname())
+				s.Types = append(s.Types, typeName(cd.GetTypeName()))
+			}
+		}
+		if c.GetPartbound() != nil {
+			// A new partition locks its parent.
+			s.Lock = lockShareUpdateExcl
+		}
+		one(finishTypes(s))
+		p.effect.creates = []string{s.Table}
+	case n.GetCreateTableAsStmt() != nil:
+		c := n.GetCreateTableAsStmt()
+		kind := "create_table_as"
+		if c.GetObjtype() == pg.ObjectType_OBJECT_MATVIEW {
+			kind = "create_materialized_view"
+		}
+		t := rangeVar(c.GetInto().GetRel())
+		one(engine.Statement{Kind: kind, Table: t, Idempotent: c.GetIfNotExists()})
+		p.effect.creates = []string{t}
+	case n.GetIndexStmt() != nil:
+		ix := n.GetIndexStmt()
+		s := engine.Statement{Kind: "create_index", Table: rangeVar(ix.GetRelation()), Concurrently: ix.GetConcurrent(),
+			Idempotent: ix.GetIfNotExists(), Lock: lockShare}
+		if ix.GetConcurrent() {
+			s.Lock = lockShareUpdateExcl
+			p.effect.nonTransactional = true
+		}
+		for _, e := range ix.GetIndexParams() {
+			if name := e.GetIndexElem().GetName(); name != "" {
+				s.Columns = append(s.Columns, name)
+			}
+		}
+		if ix.GetIdxname() != "" {
+			s.Objects = []string{qualify(ix.GetRelation().GetSchemaname(), ix.GetIdxname())}
+			p.effect.creates = []string{s.Objects[0]}
+		}
+		one(s)
+	case n.GetDropStmt() != nil:
+		p = pgDrop(n.GetDropStmt())
+	case n.GetAlterTableStmt() != nil:
+		p = pgAlterTable(n.GetAlterTableStmt())
+	case n.GetRenameStmt() != nil:
+		p = pgRename(n.GetRenameStmt())
+	case n.GetTruncateStmt() != nil:
+		s := engine.Statement{Kind: "truncate", Destructive: true, Lock: lockAccessExclusive}
+		setObjects(&s, relations(n.GetTruncateStmt().GetRelations()))
+		one(s)
+	case n.GetDeleteStmt() != nil:
+		d := n.GetDeleteStmt()
+		noWhere := d.GetWhereClause() == nil
+		one(engine.Statement{Kind: "delete", Table: rangeVar(d.GetRelation()), Lock: lockRowExclusive,
+			DataChangeWithoutWhere: noWhere, Destructive: noWhere})
+	case n.GetUpdateStmt() != nil:
+		u := n.GetUpdateStmt()
+		s := engine.Statement{Kind: "update", Table: rangeVar(u.GetRelation()), Lock: lockRowExclusive,
+			DataChangeWithoutWhere: u.GetWhereClause() == nil}
+		for _, t := range u.GetTargetList() {
+			if name := t.GetResTarget().GetName(); name != "" {
+				s.Columns = append(s.Columns, name)
+			}
+		}
+		one(s)
+	case n.GetInsertStmt() != nil:
+		one(engine.Statement{Kind: "insert", Table: rangeVar(n.GetInsertStmt().GetRelation()), Lock: lockRowExclusive})
+	case n.GetTransactionStmt() != nil:
+		p = pgTransaction(n.GetTransactionStmt())
+	case n.GetVariableSetStmt() != nil:
+		p = pgSet(n.GetVariableSetStmt())
+	case n.GetViewStmt() != nil:
+		v := n.GetViewStmt()
+		one(engine.Statement{Kind: "create_view", Table: rangeVar(v.GetView()), Idempotent: v.GetReplace()})
+	case n.GetCreateSchemaStmt() != nil:
+		c := n.GetCreateSchemaStmt()
+		one(engine.Statement{Kind: "create_schema", Objects: []string{c.GetSchemaname()}, Idempotent: c.GetIfNotExists()})
+	case n.GetCreateExtensionStmt() != nil:
+		c := n.GetCreateExtensionStmt()
+		one(engine.Statement{Kind: "create_extension", Objects: []string{c.GetExtname()}, Idempotent: c.GetIfNotExists()})
+	case n.GetCreateSeqStmt() != nil:
+		c := n.GetCreateSeqStmt()
+		one(engine.Statement{Kind: "create_sequence", Objects: []string{rangeVar(c.GetSequence())}, Idempotent: c.GetIfNotExists()})
+	case n.GetCreateFunctionStmt() != nil:
+		c := n.GetCreateFunctionStmt()
+		kind := "create_function"
+		if c.GetIsProcedure() {
+			kind = "create_procedure"
+		}
+		one(engine.Statement{Kind: kind, Objects: []string{names(c.GetFuncname())}, Idempotent: c.GetReplace()})
+	case n.GetCreateTrigStmt() != nil:
+		c := n.GetCreateTrigStmt()
+		one(engine.Statement{Kind: "create_trigger", Table: rangeVar(c.GetRelation()), Objects: []string{c.GetTrigname()},
+			Idempotent: c.GetReplace(), Lock: lockShareRowExclusive})
+	case n.GetAlterEnumStmt() != nil:
+		c := n.GetAlterEnumStmt()
+		one(engine.Statement{Kind: "alter_enum", Objects: []string{names(c.GetTypeName())}, Idempotent: c.GetSkipIfNewValExists()})
+	case n.GetVacuumStmt() != nil:
+		v := n.GetVacuumStmt()
+		s := engine.Statement{Kind: "analyze", Lock: lockShareUpdateExcl}
+		if v.GetIsVacuumcmd() {
+			s.Kind = "vacuum"
+			p.effect.nonTransactional = true
+		}
+		for _, o := range v.GetOptions() {
+			if o.GetDefElem().GetDefname() == "full" {
+				s.RewritesTable, s.Lock = true, lockAccessExclusive
+			}
+		}
+		var rels []string
+		for _, r := range v.GetRels() {
+			rels = append(rels, rangeVar(r.GetVacuumRelation().GetRelation()))
+		}
+		setObjects(&s, rels)
+		one(s)
+	case n.GetClusterStmt() != nil:
+		one(engine.Statement{Kind: "cluster", Table: rangeVar(n.GetClusterStmt().GetRelation()), RewritesTable: true, Lock: lockAccessExclusive})
+	case n.GetReindexStmt() != nil:
+		r := n.GetReindexStmt()
+		s := engine.Statement{Kind: "reindex", Table: rangeVar(r.GetRelation()), Lock: lockShare}
+		for _, o := range r.GetParams() {
+			if o.GetDefElem().GetDefname() == "concurrently" {
+				s.Concurrently, s.Lock = true, lockShareUpdateExcl
+				p.effect.nonTransactional = true
+			}
+		}
+		one(s)
+	case n.GetRefreshMatViewStmt() != nil:
+		r := n.GetRefreshMatViewStmt()
+		s := engine.Statement{Kind: "refresh_materialized_view", Table: rangeVar(r.GetRelation()), Concurrently: r.GetConcurrent(), Lock: lockAccessExclusive}
+		if r.GetConcurrent() {
+			s.Lock = lockExclusive
+		}
+		one(s)
+	case n.GetCreatedbStmt() != nil:
+		one(engine.Statement{Kind: "create_database", Objects: []string{n.GetCreatedbStmt().GetDbname()}})
+		p.effect.nonTransactional = true
+	case n.GetDropdbStmt() != nil:
+		d := n.GetDropdbStmt()
+		one(engine.Statement{Kind: "drop_database", Objects: []string{d.GetDbname()}, Destructive: true,
+			BackwardIncompatible: true, Idempotent: d.GetMissingOk()})
+		p.effect.nonTransactional = true
+	case n.GetAlterSystemStmt() != nil:
+		one(engine.Statement{Kind: "alter_system"})
+		p.effect.nonTransactional = true
+	default:
+		one(engine.Statement{Kind: nodeKind(n)})
+	}
+	return p
+}
+
+// pgAlterTable gives one action per sub-command.
+func pgAlterTable(a *pg.AlterTableStmt) parsed {
+	var p parsed
+	table := rangeVar(a.GetRelation())
+	for _, c := range a.GetCmds() {
+		cmd := c.GetAlterTableCmd()
+		if cmd == nil {
+			continue
+		}
+		s := engine.Statement{Table: table, Lock: lockAccessExclusive}
+		if cmd.GetName() != "" {
+			s.Columns = []string{cmd.GetName()}
+		}
+		switch cmd.GetSubtype() {
+		case pg.AlterTableType_AT_AddColumn:
+			s = pgAddColumn(s, cmd.GetDef().GetColumnDef())
+			s.Idempotent = cmd.GetMissingOk()
+		case pg.AlterTableType_AT_DropColumn:
+			s.Kind, s.Destructive, s.BackwardIncompatible, s.Idempotent = "drop_column", true, true, cmd.GetMissingOk()
+		case pg.AlterTableType_AT_AlterColumnType:
+			s.Kind, s.ChangesType, s.RewritesTable, s.BackwardIncompatible, s.Idempotent = "alter_column_type", true, true, true, true
+			s.Types = []string{typeName(cmd.GetDef().GetColumnDef().GetTypeName())}
+		case pg.AlterTableType_AT_SetNotNull:
+			s.Kind, s.AddsConstraint, s.BackwardIncompatible, s.Idempotent = "set_not_null", constraintNotNull, true, true
+		case pg.AlterTableType_AT_DropNotNull:
+			s.Kind, s.Idempotent = "drop_not_null", true
+		case pg.AlterTableType_AT_ColumnDefault:
+			if d := cmd.GetDef(); d != nil {
+				s.Kind, s.AddsDefault, s.VolatileDefault, s.Idempotent = "set_default", true, volatile(d), true
+			} else {
+				s.Kind, s.BackwardIncompatible, s.Idempotent = "drop_default", true, true
+			}
+		case pg.AlterTableType_AT_AddConstraint:
+			s = pgAddConstraint(s, cmd.GetDef().GetConstraint())
+		case pg.AlterTableType_AT_ValidateConstraint:
+			s.Kind, s.ValidatesConstraint, s.Lock, s.Idempotent = "validate_constraint", true, lockShareUpdateExcl, true
+			s.Columns, s.Objects = nil, []string{cmd.GetName()}
+		case pg.AlterTableType_AT_DropConstraint:
+			s.Kind, s.Idempotent = "drop_constraint", cmd.GetMissingOk()
+			s.Columns, s.Objects = nil, []string{cmd.GetName()}
+		case pg.AlterTableType_AT_SetLogged:
+			s.Kind, s.RewritesTable = "set_logged", true
+		case pg.AlterTableType_AT_SetUnLogged:
+			s.Kind, s.RewritesTable = "set_unlogged", true
+		case pg.AlterTableType_AT_SetTableSpace:
+			s.Kind, s.RewritesTable = "set_tablespace", true
+		case pg.AlterTableType_AT_SetAccessMethod:
+			s.Kind, s.RewritesTable = "set_access_method", true
+		case pg.AlterTableType_AT_AttachPartition:
+			s.Kind, s.Lock = "attach_partition", lockShareUpdateExcl
+			s.Objects = []string{rangeVar(cmd.GetDef().GetPartitionCmd().GetName())}
+		case pg.AlterTableType_AT_DetachPartition:
+			pc := cmd.GetDef().GetPartitionCmd()
+			s.Kind, s.Concurrently = "detach_partition", pc.GetConcurrent()
+			s.Objects = []string{rangeVar(pc.GetName())}
+			if pc.GetConcurrent() {
+				s.Lock = lockShareUpdateExcl
+				p.effect.nonTransactional = true
+			}
+		default:
+			s.Kind = snake(strings.TrimPrefix(cmd.GetSubtype().String(), "AT_"))
+			s.Lock = alterLock(cmd.GetSubtype())
+		}
+		p.actions = append(p.actions, finishTypes(s))
+	}
+	if len(p.actions) == 0 {
+		p.actions = []engine.Statement{{Kind: "alter_table", Table: table, Lock: lockAccessExclusive}}
+	}
+	return p
+}
+
+// alterLock is the lock of the ALTER TABLE forms not handled one by one:
+// ACCESS EXCLUSIVE unless the documentation names a weaker one.
+func alterLock(t pg.AlterTableType) string {
+	switch t {
+	case pg.AlterTableType_AT_SetStatistics, pg.AlterTableType_AT_ClusterOn, pg.AlterTableType_AT_DropCluster,
+		pg.AlterTableType_AT_SetRelOptions, pg.AlterTableType_AT_ResetRelOptions, pg.AlterTableType_AT_SetOptions,
+		pg.AlterTableType_AT_ResetOptions:
+		return lockShareUpdateExcl
+	case pg.AlterTableType_AT_EnableTrig, pg.AlterTableType_AT_DisableTrig, pg.AlterTableType_AT_EnableTrigAll,
+		pg.AlterTableType_AT_DisableTrigAll, pg.AlterTableType_AT_EnableTrigUser, pg.AlterTableType_AT_DisableTrigUser,
+		pg.AlterTableType_AT_EnableAlwaysTrig, pg.AlterTableType_AT_EnableReplicaTrig:
+		return lockShareRowExclusive
+	}
+	return lockAccessExclusive
+}
+
+// pgAddColumn reads ADD COLUMN: whether existing rows must be filled
+// (a volatile default, an identity or stored generated column rewrites the
+// table) and whether NOT NULL comes without a value for them.
+func pgAddColumn(s engine.Statement, cd *pg.ColumnDef) engine.Statement {
+	s.Kind = "add_column"
+	s.Columns = []string{cd.GetColname()}
+	typ := typeName(cd.GetTypeName())
+	s.Types = []string{typ}
+	notNull, hasDefault, filled := cd.GetIsNotNull(), false, false
+	if strings.HasSuffix(typ, "serial") {
+		// serial is an integer with DEFAULT nextval(): volatile.
+		hasDefault, s.VolatileDefault = true, true
+	}
+	for _, cn := range cd.GetConstraints() {
+		c := cn.GetConstraint()
+		switch c.GetContype() {
+		case pg.ConstrType_CONSTR_NOTNULL:
+			notNull = true
+		case pg.ConstrType_CONSTR_DEFAULT:
+			hasDefault = true
+			s.VolatileDefault = s.VolatileDefault || volatile(c.GetRawExpr())
+		case pg.ConstrType_CONSTR_IDENTITY:
+			hasDefault, s.VolatileDefault = true, true
+		case pg.ConstrType_CONSTR_GENERATED:
+			filled, s.RewritesTable = true, true
+		case pg.ConstrType_CONSTR_PRIMARY:
+			notNull, s.AddsConstraint = true, constraintPrimaryKey
+		default:
+			if k := constraintKind(c.GetContype()); k != "" {
+				s.AddsConstraint, s.NotValid = k, c.GetSkipValidation()
+			}
+		}
+	}
+	s.AddsDefault = hasDefault
+	s.RewritesTable = s.RewritesTable || s.VolatileDefault
+	s.NotNullWithoutDefault = notNull && !hasDefault && !filled
+	// Released code that inserts without the new column fails on it.
+	s.BackwardIncompatible = s.NotNullWithoutDefault
+	return s
+}
+
+func pgAddConstraint(s engine.Statement, c *pg.Constraint) engine.Statement {
+	s.Kind = "add_constraint"
+	s.AddsConstraint = constraintKind(c.GetContype())
+	s.NotValid = c.GetSkipValidation()
+	s.UsingIndex = c.GetIndexname() != ""
+	s.Columns = nil
+	for _, k := range append(c.GetKeys(), c.GetFkAttrs()...) {
+		s.Columns = append(s.Columns, k.GetString_().GetSval())
+	}
+	if c.GetConname() != "" {
+		s.Objects = []string{c.GetConname()}
+	}
+	if s.AddsConstraint == constraintForeignKey {
+		// Both tables are locked against writes while rows are checked.
+		s.Lock = lockShareRowExclusive
+		s.Objects = append(s.Objects, rangeVar(c.GetPktable()))
+	}
+	return s
+}
+
+func constraintKind(t pg.ConstrType) string {
+	switch t {
+	case pg.ConstrType_CONSTR_FOREIGN:
+		return constraintForeignKey
+	case pg.ConstrType_CONSTR_CHECK:
+		return constraintCheck
+	case pg.ConstrType_CONSTR_UNIQUE:
+		return constraintUnique
+	case pg.ConstrType_CONSTR_PRIMARY:
+		return constraintPrimaryKey
+	case pg.ConstrType_CONSTR_EXCLUSION:
+		return constraintExclusion
+	case pg.ConstrType_CONSTR_NOTNULL:
+		return constraintNotNull
+	}
+	return ""
+}
+
+func pgDrop(d *pg.DropStmt) parsed {
+	var p parsed
+	obj := strings.ToLower(strings.TrimPrefix(d.GetRemoveType().String(), "OBJECT_"))
+	if obj == "matview" {
+		obj = "materialized_view"
+	}
+	s := engine.Statement{Kind: "drop_" + obj, Idempotent: d.GetMissingOk()}
+	var objs []string
+	for _, o := range d.GetObjects() {
+		objs = append(objs, objectName(o))
+	}
+	setObjects(&s, objs)
+	switch d.GetRemoveType() {
+	case pg.ObjectType_OBJECT_TABLE, pg.ObjectType_OBJECT_SCHEMA, pg.ObjectType_OBJECT_FOREIGN_TABLE:
+		s.Destructive, s.BackwardIncompatible, s.Lock = true, true, lockAccessExclusive
+	case pg.ObjectType_OBJECT_VIEW, pg.ObjectType_OBJECT_MATVIEW, pg.ObjectType_OBJECT_SEQUENCE:
+		s.BackwardIncompatible, s.Lock = true, lockAccessExclusive
+	case pg.ObjectType_OBJECT_FUNCTION, pg.ObjectType_OBJECT_PROCEDURE, pg.ObjectType_OBJECT_ROUTINE,
+		pg.ObjectType_OBJECT_TYPE, pg.ObjectType_OBJECT_DOMAIN:
+		s.BackwardIncompatible = true
+	case pg.ObjectType_OBJECT_INDEX:
+		s.Concurrently, s.Lock = d.GetConcurrent(), lockAccessExclusive
+		if d.GetConcurrent() {
+			s.Lock = lockShareUpdateExcl
+			p.effect.nonTransactional = true
+		}
+	}
+	p.actions = []engine.Statement{s}
+	return p
+}
+
+func pgRename(r *pg.RenameStmt) parsed {
+	var p parsed
+	obj := strings.ToLower(strings.TrimPrefix(r.GetRenameType().String(), "OBJECT_"))
+	s := engine.Statement{Kind: "rename_" + obj, Renames: true, Idempotent: false, Lock: lockAccessExclusive}
+	old := rangeVar(r.GetRelation())
+	if old == "" {
+		old = objectName(r.GetObject())
+	}
+	s.Table = old
+	switch r.GetRenameType() {
+	case pg.ObjectType_OBJECT_COLUMN:
+		s.Columns = []string{r.GetSubname()}
+		s.Objects = []string{r.GetSubname(), r.GetNewname()}
+		s.BackwardIncompatible = true
+	case pg.ObjectType_OBJECT_TABLE, pg.ObjectType_OBJECT_VIEW, pg.ObjectType_OBJECT_MATVIEW, pg.ObjectType_OBJECT_SCHEMA:
+		s.Objects = []string{old, qualify(r.GetRelation().GetSchemaname(), r.GetNewname())}
+		s.BackwardIncompatible = true
+		p.effect.renames = [][2]string{{s.Objects[0], s.Objects[1]}}
+	case pg.ObjectType_OBJECT_INDEX:
+		s.Objects = []string{old, r.GetNewname()}
+		s.Lock = lockShareUpdateExcl
+	default:
+		s.Objects = []string{old, r.GetNewname()}
+		s.Lock = ""
+		if r.GetRelation() != nil {
+			s.Lock = lockAccessExclusive
+		}
+		s.Columns = nil
+		if r.GetSubname() != "" {
+			s.Objects[0] = r.GetSubname()
+		}
+	}
+	p.actions = []engine.Statement{s}
+	return p
+}
+
+func pgTransaction(t *pg.TransactionStmt) parsed {
+	var p parsed
+	kind := strings.ToLower(strings.TrimPrefix(t.GetKind().String(), "TRANS_STMT_"))
+	switch t.GetKind() {
+	case pg.TransactionStmtKind_TRANS_STMT_BEGIN, pg.TransactionStmtKind_TRANS_STMT_START:
+		kind, p.effect.txn = "begin", "begin"
+	case pg.TransactionStmtKind_TRANS_STMT_COMMIT, pg.TransactionStmtKind_TRANS_STMT_ROLLBACK,
+		pg.TransactionStmtKind_TRANS_STMT_PREPARE:
+		p.effect.txn = "commit"
+	}
+	p.actions = []engine.Statement{{Kind: kind}}
+	return p
+}
+
+func pgSet(v *pg.VariableSetStmt) parsed {
+	var p parsed
+	name := strings.ToLower(v.GetName())
+	s := engine.Statement{Kind: "set", Idempotent: true}
+	if name != "" {
+		s.Objects = []string{name}
+	}
+	var t toggle
+	switch v.GetKind() {
+	case pg.VariableSetKind_VAR_SET_VALUE:
+		t = turnedOn
+		if args := v.GetArgs(); len(args) == 1 && zeroConst(args[0]) {
+			t = turnedOff // 0 disables the timeout
+		}
+	case pg.VariableSetKind_VAR_SET_DEFAULT, pg.VariableSetKind_VAR_RESET:
+		s.Kind, t = "reset", turnedOff
+	case pg.VariableSetKind_VAR_RESET_ALL:
+		s.Kind = "reset"
+		p.effect.lockTimeout, p.effect.statementTimeout = turnedOff, turnedOff
+	}
+	switch name {
+	case "lock_timeout":
+		p.effect.lockTimeout = t
+	case "statement_timeout":
+		p.effect.statementTimeout = t
+	}
+	p.effect.local = v.GetIsLocal()
+	p.actions = []engine.Statement{s}
+	return p
+}
+
+// zeroConst is true for a constant that turns a timeout off: 0, '0',
+// '0s', '0ms'.
+func zeroConst(n *pg.Node) bool {
+	c := n.GetAConst()
+	switch {
+	case c == nil:
+		return false
+	case c.GetIval() != nil:
+		return c.GetIval().GetIval() == 0
+	case c.GetSval() != nil:
+		return zeroDurationRE.MatchString(strings.TrimSpace(c.GetSval().GetSval()))
+	}
+	return false
+}
+
+var zeroDurationRE = regexp.MustCompile(`^0+(\.0*)?\s*(us|ms|s|min|h|d)?$`)
+
+// volatile is true when an expression calls a function PostgreSQL
+// evaluates once per row: adding a column with such a default rewrites the
+// table. Functions not known to be immutable or stable are taken as
+// volatile, which is what CREATE FUNCTION declares by default.
+func volatile(n proto.Message) bool {
+	found := false
+	walk(n, func(m proto.Message) {
+		fc, ok := m.(*pg.FuncCall)
+		if !ok {
+			return
+		}
+		name := strings.ToLower(lastName(fc.GetFuncname()))
+		if !nonVolatileFuncs[name] {
+			found = true
+		}
+	})
+	return found
+}
+
+// nonVolatileFuncs are common built-ins marked immutable or stable in
+// pg_proc; a default calling only these is evaluated once.
+var nonVolatileFuncs = map[string]bool{
+	"now": true, "transaction_timestamp": true, "statement_timestamp": true, "current_setting": true,
+	"lower": true, "upper": true, "trim": true, "btrim": true, "ltrim": true, "rtrim": true, "length": true,
+	"concat": true, "concat_ws": true, "format": true, "md5": true, "replace": true, "substring": true, "substr": true,
+	"abs": true, "round": true, "floor": true, "ceil": true, "greatest": true, "least": true,
+	"to_char": true, "to_date": true, "to_timestamp": true, "to_number": true, "date_trunc": true, "date_part": true,
+	"make_date": true, "make_time": true, "make_timestamp": true, "make_timestamptz": true, "make_interval": true,
+	"jsonb_build_object": true, "json_build_object": true, "jsonb_build_array": true, "json_build_array": true,
+	"to_jsonb": true, "to_json": true, "array_to_string": true, "string_to_array": true, "array_length": true,
+	"timezone": true, "interval": true, "current_date": true, "current_time": true, "localtimestamp": true,
+}
+
+// walk calls fn on every message of a protobuf tree.
+func walk(m proto.Message, fn func(proto.Message)) {
+	if m == nil {
+		return
+	}
+	r := m.ProtoReflect()
+	if !r.IsValid() {
+		return
+	}
+	fn(m)
+	r.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+		switch {
+		case fd.Message() == nil || fd.IsMap():
+		case fd.IsList():
+			l := v.List()
+			for i := range l.Len() {
+				walk(l.Get(i).Message().Interface(), fn)
+			}
+		default:
+			walk(v.Message().Interface(), fn)
+		}
+		return true
+	})
+}
+
+// nodeKind names a statement the facts do not know in detail after its
+// node type: GrantStmt → grant.
+func nodeKind(n *pg.Node) string {
+	r := n.ProtoReflect()
+	od := r.Descriptor().Oneofs().ByName("node")
+	if od == nil {
+		return "unknown"
+	}
+	fd := r.WhichOneof(od)
+	if fd == nil {
+		return "unknown"
+	}
+	return strings.TrimSuffix(string(fd.Name()), "_stmt")
+}
+
+func rangeVar(rv *pg.RangeVar) string {
+	if rv == nil {
+		return ""
+	}
+	return qualify(rv.GetSchemaname(), rv.GetRelname())
+}
+
+func qualify(schema, name string) string {
+	if schema == "" {
+		return name
+	}
+	return schema + "." + name
+}
+
+func relations(nodes []*pg.Node) []string {
+	var out []string
+	for _, n := range nodes {
+		out = append(out, rangeVar(n.GetRangeVar()))
+	}
+	return out
+}
+
+// setObjects records the objects of a statement: Table is the first, and
+// Objects lists them all when there are several.
+func setObjects(s *engine.Statement, objs []string) {
+	if len(objs) == 0 {
+		return
+	}
+	s.Table = objs[0]
+	if len(objs) > 1 {
+		s.Objects = objs
+	}
+}
+
+// objectName reads the name of a DROP/RENAME object: a qualified name
+// list, a bare name, a function with arguments or a type.
+func objectName(n *pg.Node) string {
+	switch {
+	case n.GetList() != nil:
+		return names(n.GetList().GetItems())
+	case n.GetString_() != nil:
+		return n.GetString_().GetSval()
+	case n.GetObjectWithArgs() != nil:
+		return names(n.GetObjectWithArgs().GetObjname())
+	case n.GetTypeName() != nil:
+		return names(n.GetTypeName().GetNames())
+	case n.GetRangeVar() != nil:
+		return rangeVar(n.GetRangeVar())
+	}
+	return ""
+}
+
+func names(ns []*pg.Node) string {
+	var parts []string
+	for _, n := range ns {
+		if s := n.GetString_(); s != nil {
+			parts = append(parts, s.GetSval())
+		}
+	}
+	return strings.Join(parts, ".")
+}
+
+func lastName(ns []*pg.Node) string {
+	if len(ns) == 0 {
+		return ""
+	}
+	return ns[len(ns)-1].GetString_().GetSval()
+}
+
+// typeName is a column type as PostgreSQL names it internally (int4,
+// varchar, timestamptz), with [] for arrays.
+func typeName(t *pg.TypeName) string {
+	if t == nil {
+		return ""
+	}
+	name := strings.ToLower(lastName(t.GetNames()))
+	if len(t.GetArrayBounds()) > 0 {
+		name += "[]"
+	}
+	return name
+}
+
+// finishTypes sorts a statement's types and drops duplicates.
+func finishTypes(s engine.Statement) engine.Statement {
+	if len(s.Types) > 0 {
+		s.Types = slices.Compact(slices.Sorted(slices.Values(s.Types)))
+		s.Types = slices.DeleteFunc(s.Types, func(t string) bool { return t == "" })
+	}
+	return s
+}
+
+// snake turns an enum name such as SetUnLogged into set_un_logged.
+func snake(s string) string {
+	var b strings.Builder
+	for i, r := range s {
+		if r >= 'A' && r <= 'Z' {
+			if i > 0 {
+				b.WriteByte('_')
+			}
+			r += 'a' - 'A'
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}

@@ -92,10 +92,15 @@ rename_target(s) := target(s) if count(object.get(s, "objects", [])) != 2
 deny contains v if {
 	md := rego.metadata.rule()
 	some [m, s] in contracting
-	startswith(s.kind, "drop_")
-	s.kind != "drop_database"
-	s.backward_incompatible
+	s.kind in dropped_kinds
 	v := stmt_finding(md, m, s, sprintf("%s %s while the released code may still use it; drop in a cleanup release after an expand release", [upper(replace(s.kind, "_", " ")), drop_target(s)]))
+}
+
+# dropped_kinds take away something released code can use.
+dropped_kinds := {
+	"drop_table", "drop_column", "drop_schema", "drop_view", "drop_materialized_view",
+	"drop_sequence", "drop_function", "drop_procedure", "drop_routine", "drop_type",
+	"drop_domain", "drop_foreign_table",
 }
 
 drop_target(s) := sprintf("%s.%s", [s.table, columns(s)]) if s.kind == "drop_column"

@@ -77,8 +77,9 @@ test_mig009_drop_denied_outside_cleanup if {
 	"MIG009" in denied(one("mysql", {"kind": "drop_table", "table": "sessions", "destructive": true, "backward_incompatible": true}))
 	# the same in a cleanup release
 	not "MIG009" in denied(doc("staging", ["cleanup"], [mig("postgres", {}, [stmt(drop)])]))
-	# dropping an index is not a contract
+	# dropping an index is not a contract, nor is dropping a default (MIG018)
 	not "MIG009" in denied(one("postgres", {"kind": "drop_index", "table": "users_email"}))
+	not "MIG009" in denied(one("postgres", {"kind": "drop_default", "table": "users", "backward_incompatible": true}))
 }
 
 # -- DROP DATABASE legacy;

@@ -203,9 +203,11 @@ func analyse(src *source, dialect, path string, sec section, created map[string]
 }
 
 // inlineWaiverExpiry is the expiry of a waiver written as an inline
-// `relgate:ignore` comment: it never expires on its own, because it is
-// removed with the statement it sits on.
-const inlineWaiverExpiry = "9999-12-31"
+// `relgate:ignore` comment. It does not expire on its own: it is reviewed
+// with the statement it sits on and goes with it. A date is still needed
+// (a waiver without one counts as expired), and policies compute in int64
+// nanoseconds, which end in 2262.
+const inlineWaiverExpiry = "2199-12-31"
 
 // txState follows transactions and session settings through a migration.
 type txState struct {

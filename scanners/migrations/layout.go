@@ -326,4 +326,3 @@ func readSqitch(root, dir string) (dirLayout, error) {
 	sortFiles(l.files)
 	return l, nil
 }
-

@@ -368,4 +368,3 @@ func parserVersions() string {
 	return fmt.Sprintf("pg_query_go %s (PostgreSQL 17), tidb parser %s",
 		cmp.Or(v["github.com/pganalyze/pg_query_go/v6"], "v6"), cmp.Or(v["github.com/pingcap/tidb/pkg/parser"], "unknown"))
 }
-

@@ -1,0 +1,3 @@
+SET lock_timeout = '5s';
+DROP INDEX events_kind;
+VACUUM FULL events;

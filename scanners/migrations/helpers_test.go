@@ -28,30 +28,34 @@ var (
 	enginesMu sync.Mutex
 )
 
+// getEngine builds (once per config) the engine with the built-in policies.
+func getEngine(t testing.TB, cfg map[string]any) *engine.Engine {
+	t.Helper()
+	key := fmt.Sprint(cfg)
+	enginesMu.Lock()
+	defer enginesMu.Unlock()
+	if e, ok := engines[key]; ok {
+		return e
+	}
+	opts := engine.Options{}
+	if cfg != nil {
+		opts.Config = cfg // a nil map would be the JSON null, not "no config"
+	}
+	e, err := engine.New(context.Background(), opts)
+	if err != nil {
+		t.Fatalf("build engine: %v", err)
+	}
+	engines[key] = e
+	return e
+}
+
 // decide evaluates the built-in policies over in, in the environment, with
 // the config document (nil for defaults).
 func decide(t testing.TB, in *engine.Input, env string, cfg map[string]any) *engine.Decision {
 	t.Helper()
-	key := fmt.Sprint(cfg)
-	enginesMu.Lock()
-	e, ok := engines[key]
-	if !ok {
-		var err error
-		opts := engine.Options{}
-		if cfg != nil {
-			opts.Config = cfg
-		}
-		e, err = engine.New(context.Background(), opts)
-		if err != nil {
-			enginesMu.Unlock()
-			t.Fatalf("build engine: %v", err)
-		}
-		engines[key] = e
-	}
-	enginesMu.Unlock()
 	in.Release.Environment = env
 	in.Release.Time = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	d, err := e.Evaluate(context.Background(), in)
+	d, err := getEngine(t, cfg).Evaluate(context.Background(), in)
 	if err != nil {
 		t.Fatalf("evaluate: %v", err)
 	}

@@ -182,9 +182,12 @@ func myAlterTable(st *ast.AlterTableStmt) (acts []engine.Statement, renames [][2
 			c := sp.NewColumns[0]
 			s.Columns = []string{c.Name.Name.O}
 			s.Kind, s.BackwardIncompatible, s.Idempotent = "drop_default", true, true
+			// The grammar gives SET DEFAULT as an option holding the
+			// expression (of no option type) and DROP DEFAULT as none.
 			for _, o := range c.Options {
-				if o.Tp == ast.ColumnOptionDefaultValue {
+				if o.Expr != nil {
 					s.Kind, s.BackwardIncompatible, s.AddsDefault = "set_default", false, true
+					s.VolatileDefault = myVolatile(o.Expr)
 				}
 			}
 		case ast.AlterTableDropIndex:

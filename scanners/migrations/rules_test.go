@@ -182,4 +182,3 @@ func scanFiles(t *testing.T, files map[string]string, dialect string) *engine.In
 	in, _ := scan(t, Options{Dir: dir, Dirs: []string{"."}, Dialect: dialect})
 	return in
 }
-

@@ -145,11 +145,6 @@ func translate(src configSource) (cfg gitleaksconfig.Config, extends bool, err e
 	if err := v.Unmarshal(&vc); err != nil {
 		return cfg, false, &relconfig.Error{File: src.name, Msg: fmt.Sprintf("decode gitleaks config: %v", err)}
 	}
-	// gitleaks compiles every pattern with MustCompile: check them first
-	// so a bad one is an error with its line, not a panic.
-	if err := checkPatterns(src, &vc); err != nil {
-		return cfg, false, err
-	}
 	extends = vc.Extend.UseDefault || vc.Extend.Path != ""
 	if extends {
 		if loaded.extended != "" {
@@ -161,18 +156,29 @@ func translate(src configSource) (cfg gitleaksconfig.Config, extends bool, err e
 		}
 	}
 	cfg, err = translateRecovering(&vc)
+	if errors.Is(err, errBadPattern) {
+		// gitleaks compiles every pattern with MustCompile. Compiling
+		// them all twice would cost a third of the pre-commit path, so
+		// the bad one is looked for only once Translate has panicked.
+		if perr := checkPatterns(src, &vc); perr != nil {
+			return cfg, false, perr
+		}
+	}
 	if err != nil {
 		return cfg, false, &relconfig.Error{File: src.name, Line: errorLine(src.data, err.Error()), Msg: err.Error()}
 	}
 	return cfg, extends, nil
 }
 
-// translateRecovering runs gitleaks' Translate, which panics on a bad
-// pattern in an extended file.
+// errBadPattern marks a pattern gitleaks could not compile.
+var errBadPattern = errors.New("invalid pattern")
+
+// translateRecovering runs gitleaks' Translate, which panics on a pattern
+// that does not compile.
 func translateRecovering(vc *gitleaksconfig.ViperConfig) (cfg gitleaksconfig.Config, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			err = fmt.Errorf("translate gitleaks config: %v", p)
+			err = fmt.Errorf("translate gitleaks config: %w: %v", errBadPattern, p)
 		}
 	}()
 	cfg, err = vc.Translate()

@@ -131,17 +131,30 @@ func New(opts Options) (*Scanner, error) {
 	if s.maxSize == 0 {
 		s.maxSize = DefaultMaxFileSize
 	}
-	if err := s.checkGit(context.Background()); err != nil {
-		return nil, err
+	// Translating the gitleaks config (compiling some 200 patterns) is
+	// the largest cost of the pre-commit path: it overlaps the git checks.
+	type result struct {
+		src configSource
+		cfg gitleaksconfig.Config
+		err error
 	}
-	src, err := findConfig(dir, opts.Config)
-	if err != nil {
-		return nil, err
+	loadc := make(chan result, 1)
+	go func() {
+		var r result
+		if r.src, r.err = findConfig(dir, opts.Config); r.err == nil {
+			r.cfg, r.err = loadConfig(r.src)
+		}
+		loadc <- r
+	}()
+	gitErr := s.checkGit(context.Background())
+	r := <-loadc
+	if gitErr != nil {
+		return nil, gitErr
 	}
-	if s.cfg, err = loadConfig(src); err != nil {
-		return nil, err
+	if r.err != nil {
+		return nil, r.err
 	}
-	s.cfgName = src.name
+	s.cfg, s.cfgName = r.cfg, r.src.name
 	return s, nil
 }
 

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"path"
-	"regexp"
 	"strings"
 )
 
@@ -38,14 +37,14 @@ func (lf *lockfile) findLine(name, version string) int {
 	if name == "" {
 		return 0
 	}
-	key := keyRE(name)
 	const window = 6
 	for i, l := range lf.lines {
-		if !key.MatchString(l) {
+		if n, ok := keyName(l); !ok || n != name {
 			continue
 		}
+		// The version belongs to this entry only up to the next one.
 		for j := i; j < len(lf.lines) && j <= i+window; j++ {
-			if j > i && key.MatchString(lf.lines[j]) {
+			if _, next := keyName(lf.lines[j]); j > i && next {
 				break
 			}
 			if hasVersion(lf.lines[j], version) {
@@ -61,10 +60,25 @@ func (lf *lockfile) findLine(name, version string) int {
 	return 0
 }
 
-// keyRE matches a line declaring a package by name: `name = "x"` (TOML),
-// `"name": "x"` (JSON), `name: x` (YAML).
-func keyRE(name string) *regexp.Regexp {
-	return regexp.MustCompile(`^\s*"?name"?\s*[:=]\s*["']?` + regexp.QuoteMeta(name) + `["']?\s*,?\s*$`)
+// keyName reads a line declaring a package by name: `name = "x"` (TOML),
+// `"name": "x",` (JSON), `name: x` (YAML).
+func keyName(line string) (string, bool) {
+	t := strings.TrimSpace(line)
+	t, ok := strings.CutPrefix(t, `"name"`)
+	if !ok {
+		if t, ok = strings.CutPrefix(t, "name"); !ok {
+			return "", false
+		}
+	}
+	t = strings.TrimSpace(t)
+	if t == "" || (t[0] != ':' && t[0] != '=') {
+		return "", false
+	}
+	t = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(t[1:]), ","))
+	if len(t) >= 2 && (t[0] == '"' || t[0] == '\'') && t[len(t)-1] == t[0] {
+		t = t[1 : len(t)-1]
+	}
+	return t, true
 }
 
 // containsToken reports whether s holds tok not run into a longer word or

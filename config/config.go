@@ -41,6 +41,8 @@ type Config struct {
 	Containers *ContainersConfig `json:"containers,omitempty" yaml:"containers,omitempty"`
 	// Migrations configures the database migrations scanner.
 	Migrations *MigrationsConfig `json:"migrations,omitempty" yaml:"migrations,omitempty"`
+	// Deps configures the dependency scanner (osv-scanner).
+	Deps *DepsConfig `json:"deps,omitempty" yaml:"deps,omitempty"`
 	// Defaults are settings for every environment; Environments override them per environment.
 	Defaults     *Settings           `json:"defaults,omitempty" yaml:"defaults,omitempty"`
 	Environments map[string]Settings `json:"environments,omitempty" yaml:"environments,omitempty"`
@@ -92,6 +94,25 @@ type MigrationsConfig struct {
 	// an expand release: it may drop and rename what the previous version
 	// stopped using. Policies read it as data.relgate.config.migrations.
 	CleanupRelease bool `json:"cleanup_release,omitempty" yaml:"cleanup_release,omitempty"`
+}
+
+// DepsConfig configures the dependency scanner as osv-scanner users know
+// it; flags (--offline, --db-dir) override it.
+type DepsConfig struct {
+	// DBDir holds the offline vulnerability databases
+	// (<db_dir>/osv-scalibr/<Ecosystem>/all.zip); the default is under the
+	// user cache directory. Relative to the repository root.
+	DBDir string `json:"db_dir,omitempty" yaml:"db_dir,omitempty"`
+	// Offline matches against the databases in DBDir instead of the
+	// osv.dev API.
+	Offline bool `json:"offline,omitempty" yaml:"offline,omitempty"`
+	// Exclude are directories not scanned for lockfiles, besides
+	// node_modules, vendor and .git: a name ("testdata") anywhere, or a
+	// glob relative to the repository root ("services/*/fixtures").
+	Exclude []string `json:"exclude,omitempty" yaml:"exclude,omitempty"`
+	// DBURL is where `relgate db update` downloads <db_url>/<Ecosystem>/all.zip
+	// (default: osv.dev's export bucket), e.g. an internal mirror.
+	DBURL string `json:"db_url,omitempty" yaml:"db_url,omitempty"`
 }
 
 // ContainersConfig configures the image scanner (trivy).

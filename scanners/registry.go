@@ -2,10 +2,12 @@ package scanners
 
 import (
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 
 	"github.com/relgate/relgate/config"
+	"github.com/relgate/relgate/scanners/deps"
 	"github.com/relgate/relgate/scanners/migrations"
 	"github.com/relgate/relgate/scanners/release"
 	"github.com/relgate/relgate/scanners/secrets"
@@ -29,7 +31,7 @@ type Target struct {
 
 // Names lists every scanner relgate knows, in the order they are reported.
 func Names() []string {
-	return []string{"release", "secrets", "migrations"}
+	return []string{"release", "secrets", "migrations", "deps"}
 }
 
 // New returns the named scanner for the target. An unknown name is an error.
@@ -45,9 +47,28 @@ func New(name string, t Target, cfg *config.Config) (Scanner, error) {
 			o.Dirs, o.Dialect = cfg.Migrations.Dirs, cfg.Migrations.Dialect
 		}
 		return migrations.New(o), nil
+	case "deps":
+		return newDeps(t, cfg), nil
 	default:
 		return nil, fmt.Errorf("unknown scanner %q (known: %s)", name, strings.Join(Names(), ", "))
 	}
+}
+
+// newDeps maps the target and the deps section of the config onto the
+// osv-scanner adapter: --offline and --db-dir win over the config.
+func newDeps(t Target, cfg *config.Config) Scanner {
+	o := deps.Options{Dir: t.Dir, Base: t.Base, Offline: t.Offline, DBDir: t.DBDir}
+	if cfg != nil && cfg.Deps != nil {
+		o.Offline = o.Offline || cfg.Deps.Offline
+		o.Exclude = cfg.Deps.Exclude
+		if o.DBDir == "" && cfg.Deps.DBDir != "" {
+			o.DBDir = cfg.Deps.DBDir
+			if !filepath.IsAbs(o.DBDir) {
+				o.DBDir = filepath.Join(t.Dir, o.DBDir)
+			}
+		}
+	}
+	return deps.New(o)
 }
 
 // newSecrets maps the target and the secrets section of the config onto the

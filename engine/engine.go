@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -147,10 +146,10 @@ func (e *Engine) EvaluatePrepared(ctx context.Context, p *Prepared) (*Decision, 
 	if err != nil {
 		return nil, fmt.Errorf("read decision: %w", err)
 	}
+	// Findings carry internal keys (kind, area, match) for policy authors;
+	// the decision's JSON form keeps only its documented fields.
 	d := new(Decision)
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(d); err != nil {
+	if err := json.Unmarshal(raw, d); err != nil {
 		return nil, fmt.Errorf("read decision: %w", err)
 	}
 	d.APIVersion, d.Kind = APIVersion, KindDecision
@@ -163,7 +162,7 @@ func (e *Engine) EvaluatePrepared(ctx context.Context, p *Prepared) (*Decision, 
 }
 
 // fillTitles gives findings whose rule did not say its title the one from
-// the rule's METADATA.
+// the rule's METADATA, and a one-line range where a rule gave only a start.
 func (e *Engine) fillTitles(d *Decision) {
 	titles := make(map[string]string, len(e.rules))
 	for _, r := range e.rules {
@@ -173,6 +172,9 @@ func (e *Engine) fillTitles(d *Decision) {
 		for i := range fs {
 			if fs[i].Title == "" {
 				fs[i].Title = titles[fs[i].Rule]
+			}
+			if l := &fs[i].Location; l.EndLine < l.StartLine {
+				l.EndLine = l.StartLine
 			}
 		}
 	}

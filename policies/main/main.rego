@@ -25,29 +25,55 @@ severity_aliases := {
 	"none": "info",
 }
 
-# raw holds every rule result, normalised. A conftest-style string result is
-# accepted as the message.
+# raw holds every rule result with its kind (deny or warn) and area (the
+# rule package). Results built with lib.finding are taken as they are: this
+# path is the hot one, a few expressions per finding. Anything else — a
+# conftest-style string, a missing or unknown severity, no fingerprint — is
+# normalised first.
+raw contains object.union(v, {"kind": "deny", "area": area, "message": v.msg}) if {
+	some area
+	some v in data.relgate.rules[area].deny
+	conforming(v)
+}
+
+raw contains object.union(v, {"kind": "warn", "area": area, "message": v.msg}) if {
+	some area
+	some v in data.relgate.rules[area].warn
+	conforming(v)
+}
+
 raw contains f if {
 	some area
 	some v in data.relgate.rules[area].deny
+	not conforming(v)
 	f := normalise(v, area, "deny")
 }
 
 raw contains f if {
 	some area
 	some v in data.relgate.rules[area].warn
+	not conforming(v)
 	f := normalise(v, area, "warn")
+}
+
+conforming(v) if {
+	lib.severity_rank[v.severity]
+	is_string(v.rule)
+	is_string(v.msg)
+	v.fingerprint != ""
 }
 
 normalise(v, area, kind) := f if {
 	r := as_object(v)
 	sev := lower(object.get(r, "severity", default_severity[kind]))
 	loc := object.get(r, "location", {})
-	f := {
+	msg := object.get(r, "msg", object.get(r, "message", ""))
+	f := object.union(r, {
 		"rule": object.get(r, "rule", area),
 		"title": object.get(r, "title", ""),
 		"severity": object.get(severity_aliases, sev, default_severity[kind]),
-		"message": object.get(r, "msg", object.get(r, "message", "")),
+		"msg": msg,
+		"message": msg,
 		"location": {
 			"path": object.get(loc, "path", ""),
 			"start_line": object.get(loc, "start_line", 0),
@@ -56,8 +82,7 @@ normalise(v, area, kind) := f if {
 		"fingerprint": fingerprint(r, area),
 		"kind": kind,
 		"area": area,
-		"match": {k: r[k] | some k in ["package", "id", "image"]; r[k]},
-	}
+	})
 }
 
 as_object(v) := v if is_object(v)
@@ -75,20 +100,21 @@ fingerprint(r, area) := crypto.sha256(concat("|", [
 ])) if object.get(r, "fingerprint", "") == ""
 
 # A waiver applies to a finding of its rule when every scope field it sets
-# matches and it has not expired (expired waivers are WVR violations).
-waived_by(f) := w if {
+# matches and it has not expired (expired waivers are WVR violations). When
+# several match, the first in the waiver file is the one reported.
+matching_waivers(f) := [w |
 	some w in input.waivers
 	w.rule == f.rule
 	not lib.waiver_expired(w)
 	scope_matches(object.get(w, "scope", {}), f)
-}
+]
 
 scope_matches(s, f) if {
 	object.get(s, "fingerprint", "") in {"", f.fingerprint}
-	path_matches(object.get(s, "path", ""), f.location.path)
-	object.get(s, "package", "") in {"", object.get(f.match, "package", "")}
-	object.get(s, "id", "") in {"", object.get(f.match, "id", "")}
-	object.get(s, "image", "") in {"", object.get(f.match, "image", "")}
+	path_matches(object.get(s, "path", ""), object.get(f, ["location", "path"], ""))
+	object.get(s, "package", "") in {"", object.get(f, "package", "")}
+	object.get(s, "id", "") in {"", object.get(f, "id", "")}
+	object.get(s, "image", "") in {"", object.get(f, "image", "")}
 }
 
 path_matches("", _)
@@ -98,49 +124,72 @@ path_matches(p, path) if {
 	glob.match(p, ["/"], path)
 }
 
-waived contains object.union(f, {"waiver": w}) if {
+waived_rules := {w.rule | some w in input.waivers}
+
+# Only findings of a rule some waiver names are matched against waivers.
+waived contains object.union(f, {"waiver": ws[0]}) if {
 	some f in raw
-	w := waived_by(f)
+	f.rule in waived_rules
+	ws := matching_waivers(f)
+	count(ws) > 0
 }
 
-active contains f if {
-	some f in raw
-	not waived_by(f)
+unwaived(f) if not f.rule in waived_rules
+
+unwaived(f) if {
+	f.rule in waived_rules
+	count(matching_waivers(f)) == 0
 }
+
+active := raw if count(waived_rules) == 0
+
+active := {f | some f in raw; unwaived(f)} if count(waived_rules) > 0
 
 # Denies at or above the fail-on severity count against that severity's
 # budget; over budget, every one of them fails the gate.
+failing_rank := lib.severity_rank[settings.fail_on]
+
 failing_denies contains f if {
 	some f in active
 	f.kind == "deny"
-	lib.at_least(f.severity, settings.fail_on)
+	lib.severity_rank[f.severity] <= failing_rank
 }
 
-deny_count[sev] := count({f | some f in failing_denies; f.severity == sev}) if some sev, _ in lib.severity_rank
+failing_severities := {f.severity | some f in failing_denies}
 
-over_budget(sev) if deny_count[sev] > object.get(settings.budgets, sev, 0)
-
-violations contains f if {
-	some f in failing_denies
-	over_budget(f.severity)
+# Without a budget, one failing deny is over it; only budgeted severities
+# need counting.
+over_budget contains sev if {
+	some sev in failing_severities
+	object.get(settings.budgets, sev, 0) == 0
 }
 
-warnings contains f if {
-	some f in active
-	not f in violations
+over_budget contains sev if {
+	some sev in failing_severities
+	budget := object.get(settings.budgets, sev, 0)
+	budget > 0
+	count([1 | some f in failing_denies; f.severity == sev]) > budget
 }
+
+violations := failing_denies if failing_severities == over_budget
+
+violations := {f | some f in failing_denies; f.severity in over_budget} if failing_severities != over_budget
+
+warnings := active - violations
 
 # The score: each area is an objective, weighted. Built-in areas always
 # count (a clean area is a passed objective); user areas count once they
 # report something.
 areas := {a | some a, _ in settings.score.weights} | {f.area | some f in raw}
 
+failed_areas := {f.area | some f in violations}
+
+warned_areas := {f.area | some f in warnings}
+
 objective_result(a) := "fail" if {
-	some f in violations
-	f.area == a
+	a in failed_areas
 } else := "warning" if {
-	some f in warnings
-	f.area == a
+	a in warned_areas
 } else := "pass"
 
 objective_value := {"pass": 1, "warning": 0.5, "fail": 0}
@@ -190,14 +239,14 @@ result := "fail" if {
 	score < settings.score.pass
 } else := "pass"
 
-public(f) := object.remove(f, ["kind", "area", "match"])
-
+# The decision's findings keep every key the rule gave them, plus kind and
+# area, for policy authors; relgate's reports read the documented ones.
 decision := {
 	"result": result,
 	"score": score,
 	"environment": lib.environment,
-	"violations": array.concat([public(f) | some f in violations], [f | some f in score_finding]),
-	"warnings": [public(f) | some f in warnings],
-	"waived": [public(f) | some f in waived],
+	"violations": violations | score_finding,
+	"warnings": warnings,
+	"waived": waived,
 	"objectives": objectives,
 }

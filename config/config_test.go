@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/invopop/jsonschema"
-	"go.yaml.in/yaml/v3"
 	sj "github.com/santhosh-tekuri/jsonschema/v6"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/relgate/relgate/config"
 )

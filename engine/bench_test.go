@@ -19,7 +19,7 @@ func largeInput(n int) *engine.Input {
 		switch i % 5 {
 		case 0:
 			in.Secrets = append(in.Secrets, engine.Secret{RuleID: "generic-api-key", Where: "tree",
-				Location: engine.Location{Path: fmt.Sprintf("src/f%d.go", i), StartLine: i%300 + 1},
+				Location:    engine.Location{Path: fmt.Sprintf("src/f%d.go", i), StartLine: i%300 + 1},
 				Fingerprint: fmt.Sprintf("fp%d", i), SecretHash: fmt.Sprintf("%064x", i), Redacted: "abcd…"})
 		case 1:
 			in.Vulnerabilities = append(in.Vulnerabilities, engine.Vulnerability{ID: fmt.Sprintf("GHSA-%d", i),

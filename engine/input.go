@@ -91,18 +91,18 @@ type Location struct {
 // Secret is a detected secret. It never carries the secret itself: only a
 // hash to match it across runs and a redacted preview.
 type Secret struct {
-	RuleID      string    `json:"rule_id"`
-	Description string    `json:"description,omitempty"`
-	Location    Location  `json:"location"`
-	Author      string    `json:"author,omitempty"`
-	Date        string    `json:"date,omitempty"`
-	Fingerprint string    `json:"fingerprint"`
-	SecretHash  string    `json:"secret_hash"`
-	Redacted    string    `json:"redacted"`
-	Entropy     float64   `json:"entropy"`
+	RuleID      string   `json:"rule_id"`
+	Description string   `json:"description,omitempty"`
+	Location    Location `json:"location"`
+	Author      string   `json:"author,omitempty"`
+	Date        string   `json:"date,omitempty"`
+	Fingerprint string   `json:"fingerprint"`
+	SecretHash  string   `json:"secret_hash"`
+	Redacted    string   `json:"redacted"`
+	Entropy     float64  `json:"entropy"`
 	// Where is "change" (in the staged diff or base..HEAD), "history"
 	// (only in older commits) or "tree" (the working tree).
-	Where string `json:"where" jsonschema:"enum=change,enum=history,enum=tree"`
+	Where string   `json:"where" jsonschema:"enum=change,enum=history,enum=tree"`
 	Tags  []string `json:"tags,omitempty"`
 }
 
@@ -270,15 +270,15 @@ type SLO struct {
 
 // Approvals records who approved the release and under which change record.
 type Approvals struct {
-	Source              string   `json:"source"`
-	Author              string   `json:"author,omitempty"`
-	Reviews             []Review `json:"reviews"`
-	Required            int      `json:"required"`
-	CodeOwnersSatisfied *bool    `json:"code_owners_satisfied,omitempty"`
-	ChangeTicket        string   `json:"change_ticket,omitempty"`
-	Approvers           []string `json:"approvers,omitempty"`
+	Source              string     `json:"source"`
+	Author              string     `json:"author,omitempty"`
+	Reviews             []Review   `json:"reviews"`
+	Required            int        `json:"required"`
+	CodeOwnersSatisfied *bool      `json:"code_owners_satisfied,omitempty"`
+	ChangeTicket        string     `json:"change_ticket,omitempty"`
+	Approvers           []string   `json:"approvers,omitempty"`
 	LastPushAt          *time.Time `json:"last_push_at,omitempty"`
-	Location            Location `json:"location"`
+	Location            Location   `json:"location"`
 }
 
 // Review is one review of the change.

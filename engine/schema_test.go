@@ -88,7 +88,7 @@ func TestDocumentsValidateAgainstSchema(t *testing.T) {
 func sampleInput() *engine.Input {
 	in := engine.NewInput()
 	in.Release = engine.Release{Environment: "production", Branch: "main", Tag: "v1.0.0", Version: "1.0.0",
-		Time: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC),
+		Time:    time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC),
 		Commits: []engine.Commit{{SHA: "abc", Subject: "feat: x", Type: "feat", Time: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}}}
 	in.Secrets = []engine.Secret{{RuleID: "aws-access-token", Location: engine.Location{Path: "a.env", StartLine: 1}, Fingerprint: "f", SecretHash: "h", Redacted: "AKIA…", Where: "tree"}}
 	in.Vulnerabilities = []engine.Vulnerability{{ID: "GHSA-x", Package: engine.Package{Name: "lodash", Version: "4.17.20", Ecosystem: "npm"}, Severity: "high", Source: "osv", Location: engine.Location{Path: "package-lock.json", StartLine: 10}}}

@@ -32,7 +32,7 @@ func TestRego(t *testing.T) {
 		SetModules(modules).
 		CapturePrintOutput(true).
 		RaiseBuiltinErrors(true).
-		Run(context.Background(), modules)
+		RunTests(context.Background(), nil)
 	if err != nil {
 		t.Fatalf("run rego tests: %v", err)
 	}

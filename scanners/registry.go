@@ -2,11 +2,13 @@ package scanners
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 
 	"github.com/relgate/relgate/config"
+	"github.com/relgate/relgate/scanners/container"
 	"github.com/relgate/relgate/scanners/deps"
 	"github.com/relgate/relgate/scanners/migrations"
 	"github.com/relgate/relgate/scanners/release"
@@ -31,7 +33,7 @@ type Target struct {
 
 // Names lists every scanner relgate knows, in the order they are reported.
 func Names() []string {
-	return []string{"release", "secrets", "migrations", "deps"}
+	return []string{"release", "secrets", "migrations", "deps", "containers", "iac"}
 }
 
 // New returns the named scanner for the target. An unknown name is an error.
@@ -49,6 +51,10 @@ func New(name string, t Target, cfg *config.Config) (Scanner, error) {
 		return migrations.New(o), nil
 	case "deps":
 		return newDeps(t, cfg), nil
+	case "containers":
+		return newContainers(t, cfg), nil
+	case "iac":
+		return container.NewIaC(t.Dir), nil
 	default:
 		return nil, fmt.Errorf("unknown scanner %q (known: %s)", name, strings.Join(Names(), ", "))
 	}
@@ -69,6 +75,35 @@ func newDeps(t Target, cfg *config.Config) Scanner {
 		}
 	}
 	return deps.New(o)
+}
+
+// newContainers maps the target and the containers section of the config
+// onto the trivy image adapter: --image adds to the config's images, and
+// --db-dir wins over its db_dir. Paths in the config are relative to the
+// repository root.
+func newContainers(t Target, cfg *config.Config) Scanner {
+	o := container.Options{Dir: t.Dir, Images: slices.Clone(t.Images), DBDir: t.DBDir, Offline: t.Offline}
+	if cfg != nil && cfg.Containers != nil {
+		cc := cfg.Containers
+		for _, img := range cc.Images {
+			if p := filepath.Join(t.Dir, img); t.Dir != "" && !filepath.IsAbs(img) {
+				if _, err := os.Stat(p); err == nil {
+					img = p
+				}
+			}
+			if !slices.Contains(o.Images, img) {
+				o.Images = append(o.Images, img)
+			}
+		}
+		o.ImageDockerfiles = cc.Dockerfiles
+		if o.DBDir == "" && cc.DBDir != "" {
+			o.DBDir = cc.DBDir
+			if !filepath.IsAbs(o.DBDir) {
+				o.DBDir = filepath.Join(t.Dir, o.DBDir)
+			}
+		}
+	}
+	return container.New(o)
 }
 
 // newSecrets maps the target and the secrets section of the config onto the

@@ -148,6 +148,65 @@ type Settings struct {
 	Containers *ContainerSettings `json:"containers,omitempty" yaml:"containers,omitempty"`
 	// IaC holds the IAC rules' settings.
 	IaC *IaCSettings `json:"iac,omitempty" yaml:"iac,omitempty"`
+	// Vulnerabilities holds the VUL rules' settings, for the dependency
+	// (osv) and image (trivy) findings alike.
+	Vulnerabilities *VulnerabilitySettings `json:"vulnerabilities,omitempty" yaml:"vulnerabilities,omitempty"`
+}
+
+// VulnerabilitySettings are the VUL rules' settings; the defaults are in
+// policies/rules/vulnerabilities.rego.
+type VulnerabilitySettings struct {
+	// MinSeverity: vulnerabilities below it are not reported (default low).
+	MinSeverity string `json:"min_severity,omitempty" yaml:"min_severity,omitempty" jsonschema:"enum=critical,enum=high,enum=medium,enum=low"`
+	// UnknownSeverity is given to advisories without one (default high).
+	UnknownSeverity string `json:"unknown_severity,omitempty" yaml:"unknown_severity,omitempty" jsonschema:"enum=critical,enum=high,enum=medium,enum=low"`
+	// Budgets accept up to N vulnerabilities of a severity as warnings.
+	Budgets map[string]int `json:"budgets,omitempty" yaml:"budgets,omitempty"`
+	// NoFixGraceDays: a vulnerability without a fix warns this long after
+	// its publication, then denies (default 30).
+	NoFixGraceDays *int `json:"no_fix_grace_days,omitempty" yaml:"no_fix_grace_days,omitempty"`
+	// Dev is what a vulnerability only in dev dependencies does (default warn).
+	Dev string `json:"dev,omitempty" yaml:"dev,omitempty" jsonschema:"enum=deny,enum=warn,enum=ignore"`
+	// MaxDBAgeDays is the age beyond which a vulnerability database is
+	// stale (default 7); StaleDB is what that does (deny in production).
+	MaxDBAgeDays *int   `json:"max_db_age_days,omitempty" yaml:"max_db_age_days,omitempty"`
+	StaleDB      string `json:"stale_db,omitempty" yaml:"stale_db,omitempty" jsonschema:"enum=deny,enum=warn,enum=ignore"`
+	// FileErrors is what a lockfile the scanner could not read does (deny
+	// in production).
+	FileErrors string `json:"file_errors,omitempty" yaml:"file_errors,omitempty" jsonschema:"enum=deny,enum=warn,enum=ignore"`
+	// InvalidRecords is what advisories the matcher cannot read do (warn).
+	InvalidRecords string `json:"invalid_records,omitempty" yaml:"invalid_records,omitempty" jsonschema:"enum=deny,enum=warn,enum=ignore"`
+}
+
+func (v *VulnerabilitySettings) check(where string) error {
+	if v == nil {
+		return nil
+	}
+	levels := []string{"critical", "high", "medium", "low"}
+	actions := []string{"deny", "warn", "ignore"}
+	for _, f := range []struct {
+		key, val string
+		set      []string
+	}{
+		{"min_severity", v.MinSeverity, levels}, {"unknown_severity", v.UnknownSeverity, levels},
+		{"dev", v.Dev, actions}, {"stale_db", v.StaleDB, actions},
+		{"file_errors", v.FileErrors, actions}, {"invalid_records", v.InvalidRecords, actions},
+	} {
+		if f.val != "" && !oneOf(f.val, f.set) {
+			return fmt.Errorf("%s.%s: %q is not one of %s", where, f.key, f.val, strings.Join(f.set, ", "))
+		}
+	}
+	for sev, n := range v.Budgets {
+		if !oneOf(sev, levels) || n < 0 {
+			return fmt.Errorf("%s.budgets.%s: want a severity (%s) and a count of 0 or more", where, sev, strings.Join(levels, ", "))
+		}
+	}
+	for key, n := range map[string]*int{"no_fix_grace_days": v.NoFixGraceDays, "max_db_age_days": v.MaxDBAgeDays} {
+		if n != nil && *n < 0 {
+			return fmt.Errorf("%s.%s: %d is negative", where, key, *n)
+		}
+	}
+	return nil
 }
 
 // ContainerSettings say which image rules deny (the rest warn); in
@@ -313,6 +372,9 @@ func (c *Config) validate() error {
 		}
 		if s.Secrets != nil && s.Secrets.InHistory != "" && !oneOf(s.Secrets.InHistory, []string{"deny", "warn", "ignore"}) {
 			return fmt.Errorf("%s.secrets.in_history: %q is not one of deny, warn, ignore", where, s.Secrets.InHistory)
+		}
+		if err := s.Vulnerabilities.check(where + ".vulnerabilities"); err != nil {
+			return err
 		}
 		return nil
 	}

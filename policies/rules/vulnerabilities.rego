@@ -1,0 +1,393 @@
+# METADATA
+# title: Vulnerable dependencies
+# description: |
+#   Known vulnerabilities in what is released: packages pinned by the
+#   project's lockfiles (source osv, from osv-scanner) and packages inside
+#   container images (source trivy). Both are judged by the same settings.
+#   Whether a finding fails the gate is the environment's fail_on and
+#   budgets; these rules decide what is a finding: a vulnerability with a
+#   fix denies; without a fix it warns for a grace period after
+#   publication, then denies; dev-only dependencies warn; a stale
+#   vulnerability database denies in production.
+#   Settings (settings.vulnerabilities): min_severity, unknown_severity,
+#   budgets, no_fix_grace_days, dev, max_db_age_days, stale_db,
+#   file_errors, invalid_records.
+package relgate.rules.vulnerabilities
+
+import data.relgate.lib
+
+default_rules := {
+	# Vulnerabilities below this severity are not reported at all.
+	"min_severity": "low",
+	# The severity of an advisory that has none (many GO- records):
+	# treated as serious until someone reads it.
+	"unknown_severity": "high",
+	# Per severity, how many vulnerabilities that would deny are accepted
+	# as warnings instead, e.g. {"medium": 5}.
+	"budgets": {},
+	# A vulnerability without a fix warns for this many days after its
+	# publication, then denies.
+	"no_fix_grace_days": 30,
+	# Vulnerabilities only in dev dependencies: deny, warn or ignore.
+	"dev": "warn",
+	# A vulnerability database older than this many days is stale...
+	"max_db_age_days": 7,
+	# ...and then: deny, warn or ignore.
+	"stale_db": "warn",
+	# A lockfile the scanner could not read: deny, warn or ignore.
+	"file_errors": "warn",
+	# Advisories in the database that the scanner cannot read: deny, warn
+	# or ignore.
+	"invalid_records": "warn",
+}
+
+production_rules := {"stale_db": "deny", "file_errors": "deny"}
+
+env_rules := production_rules if lib.is_production
+
+env_rules := {} if not lib.is_production
+
+rules := object.union_n([default_rules, env_rules, object.get(lib.settings, "vulnerabilities", {})])
+
+day_ns := ((24 * 60) * 60) * 1000000000
+
+# severity of a vulnerability as judged: its own, or the unknown setting.
+severity(v) := v.severity if v.severity in {"critical", "high", "medium", "low"}
+
+severity(v) := rules.unknown_severity if not v.severity in {"critical", "high", "medium", "low"}
+
+reported contains v if {
+	some v in input.vulnerabilities
+	lib.at_least(severity(v), rules.min_severity)
+}
+
+dev_only(v) if object.get(v, "dev", false) == true
+
+# judged are the vulnerabilities the deny/no-fix rules look at: dev-only
+# ones are among them only when the dev setting is deny.
+judged contains v if {
+	some v in reported
+	not dev_only(v)
+}
+
+judged contains v if {
+	some v in reported
+	dev_only(v)
+	rules.dev == "deny"
+}
+
+has_fix(v) if count(object.get(v, "fixed_versions", [])) > 0
+
+published_ns(v) := time.parse_rfc3339_ns(v.published)
+
+# in_grace: no fix yet, published less than no_fix_grace_days ago. An
+# advisory without a publication date cannot be in its grace period.
+in_grace(v) if lib.time_ns - published_ns(v) < rules.no_fix_grace_days * day_ns
+
+# candidates are what would deny, before budgets: with a fix, or without
+# one past the grace period.
+candidates contains v if {
+	some v in judged
+	has_fix(v)
+}
+
+candidates contains v if {
+	some v in judged
+	not has_fix(v)
+	not in_grace(v)
+}
+
+candidate_count[sev] := count({v | some v in candidates; severity(v) == sev}) if some sev, _ in lib.severity_rank
+
+within_budget(v) if candidate_count[severity(v)] <= object.get(rules.budgets, severity(v), 0)
+
+# what names the vulnerable package and where it is.
+what(v) := sprintf("%s %s (%s) in image %s", [v.package.name, v.package.version, v.package.ecosystem, v.image]) if object.get(v, "image", "") != ""
+
+what(v) := sprintf("%s %s (%s) in %s", [v.package.name, v.package.version, v.package.ecosystem, v.location.path]) if object.get(v, "image", "") == ""
+
+title(v) := sprintf("%s (%s)", [v.id, concat(", ", v.aliases)]) if count(object.get(v, "aliases", [])) > 0
+
+title(v) := v.id if count(object.get(v, "aliases", [])) == 0
+
+summary(v) := sprintf(": %s", [v.summary]) if object.get(v, "summary", "") != ""
+
+summary(v) := "" if object.get(v, "summary", "") == ""
+
+fix_text(v) := sprintf("fixed in %s", [concat(", ", v.fixed_versions)]) if has_fix(v)
+
+fix_text(v) := "no fixed version yet" if not has_fix(v)
+
+result(rule, v, extra) := object.union(finding_fields(rule, v, extra), image_field(v))
+
+# image is a waiver scope, so it is there only for container findings.
+image_field(v) := {"image": v.image} if object.get(v, "image", "") != ""
+
+image_field(v) := {} if object.get(v, "image", "") == ""
+
+finding_fields(rule, v, extra) := {
+	"msg": sprintf("%s has %s%s; %s%s", [what(v), title(v), summary(v), fix_text(v), extra]),
+	"severity": severity(v),
+	"location": object.union({"path": "", "start_line": 0, "end_line": 0}, object.get(v, "location", {})),
+	"fingerprint": crypto.sha256(concat("|", [
+		rule, object.get(v, "source", ""), object.get(v, "image", ""), object.get(object.get(v, "location", {}), "path", ""),
+		v.package.ecosystem, v.package.name, v.package.version, v.id,
+	])),
+	"package": v.package.name,
+	"id": v.id,
+}
+
+# METADATA
+# title: Vulnerable dependency with a fix available
+# description: |
+#   A package in the release has a known vulnerability and a fixed version
+#   exists. Whether it fails the gate depends on its severity against the
+#   environment's fail_on (a high fails production by default).
+# custom:
+#   id: VUL001
+#   severity: high
+#   remediation: |
+#     Upgrade the package to a fixed version (listed in the finding) and
+#     regenerate the lockfile: `npm install pkg@x.y.z`, `go get mod@vX.Y.Z`,
+#     `pip install -U pkg==x.y.z` then re-lock, `cargo update -p crate`. For
+#     a transitive dependency, upgrade the package that pulls it in, or pin
+#     it (npm overrides, Go require, Cargo [patch]). A false positive is
+#     waived by advisory id, or ignored in osv-scanner.toml with a reason.
+# related_resources:
+#   - ref: https://osv.dev/
+#   - ref: https://google.github.io/osv-scanner/configuration/
+deny contains f if {
+	some v in candidates
+	has_fix(v)
+	not within_budget(v)
+	f := lib.finding(rego.metadata.rule(), result("VUL001", v, ""))
+}
+
+# METADATA
+# title: Vulnerable dependency without a fix, in its grace period
+# description: |
+#   A package has a known vulnerability and no fixed version yet. It warns
+#   for settings.vulnerabilities.no_fix_grace_days after publication, time
+#   for the maintainers to ship a fix, then denies (VUL003).
+# custom:
+#   id: VUL002
+#   severity: medium
+#   remediation: |
+#     Watch the advisory for a fix. Meanwhile check whether the vulnerable
+#     code is reachable, mitigate it (configuration, input validation) or
+#     replace the package; waive it with a reason if it does not apply.
+# related_resources:
+#   - ref: https://osv.dev/
+warn contains f if {
+	some v in judged
+	not has_fix(v)
+	in_grace(v)
+	days := floor((lib.time_ns - published_ns(v)) / day_ns)
+	f := lib.finding(rego.metadata.rule(), result("VUL002", v, sprintf(" (published %d days ago, grace period %d days)", [days, rules.no_fix_grace_days])))
+}
+
+# METADATA
+# title: Vulnerable dependency without a fix, past its grace period
+# description: |
+#   A package has had a known vulnerability with no fixed version for
+#   longer than the grace period (or since an unknown date). Waiting has
+#   not produced a fix: the risk must be removed or explicitly accepted.
+# custom:
+#   id: VUL003
+#   severity: high
+#   remediation: |
+#     Replace the package, remove the vulnerable feature, or patch it
+#     locally (a fork or vendored patch). If the risk is accepted, waive the
+#     advisory with a reason, an approver and an expiry.
+# related_resources:
+#   - ref: https://osv.dev/
+deny contains f if {
+	some v in candidates
+	not has_fix(v)
+	not within_budget(v)
+	f := lib.finding(rego.metadata.rule(), result("VUL003", v, sprintf(" for more than %d days", [rules.no_fix_grace_days])))
+}
+
+# METADATA
+# title: Vulnerable dev-only dependency
+# description: |
+#   The vulnerable package is only a development dependency (tests, build
+#   tools), so it does not ship; by default this warns
+#   (settings.vulnerabilities.dev: deny makes it count like any other).
+# custom:
+#   id: VUL004
+#   severity: low
+#   remediation: |
+#     Upgrade the dev dependency when convenient: it still runs on developer
+#     machines and in CI, where it can reach credentials.
+warn contains f if {
+	rules.dev == "warn"
+	some v in reported
+	dev_only(v)
+	f := lib.finding(rego.metadata.rule(), result("VUL004", v, " (dev dependency)"))
+}
+
+# METADATA
+# title: Vulnerable dependency within the vulnerability budget
+# description: |
+#   A vulnerability that would deny, accepted because the number of such
+#   vulnerabilities of its severity is within
+#   settings.vulnerabilities.budgets.
+# custom:
+#   id: VUL005
+#   severity: medium
+#   remediation: |
+#     Upgrade the package before the budget runs out; one more
+#     vulnerability of this severity turns all of them into denials.
+warn contains f if {
+	some v in candidates
+	within_budget(v)
+	sev := severity(v)
+	f := lib.finding(rego.metadata.rule(), result("VUL005", v, sprintf(" (%d of %d %s tolerated)", [candidate_count[sev], rules.budgets[sev], sev])))
+}
+
+# stale lists the scanner runs whose vulnerability data is too old.
+stale contains {"run": s, "days": days} if {
+	some s in input.scanners
+	object.get(s, "db_updated_at", "") != ""
+	s.status != "error"
+	age := lib.time_ns - time.parse_rfc3339_ns(s.db_updated_at)
+	age > rules.max_db_age_days * day_ns
+	days := floor(age / day_ns)
+}
+
+stale_result(x) := {
+	"msg": sprintf("scanner %s matched against vulnerability data %d days old (%s, updated %s); the limit is %d days", [
+		x.run.name, x.days, object.get(x.run, "database", "its database"), x.run.db_updated_at, rules.max_db_age_days,
+	]),
+	"fingerprint": crypto.sha256(sprintf("VUL006|%s", [x.run.name])),
+	"id": x.run.name,
+}
+
+# METADATA
+# title: Vulnerability database is stale
+# description: |
+#   A scanner matched against vulnerability data older than
+#   settings.vulnerabilities.max_db_age_days, so vulnerabilities published
+#   since are missed. Production refuses it.
+# custom:
+#   id: VUL006
+#   severity: high
+#   remediation: |
+#     Update the offline databases before the gate runs: `relgate db update`
+#     (osv-scanner's databases) and trivy's DB download, e.g. in a scheduled
+#     CI job that refreshes the cache.
+deny contains f if {
+	rules.stale_db == "deny"
+	some x in stale
+	f := lib.finding(rego.metadata.rule(), stale_result(x))
+}
+
+# METADATA
+# title: Vulnerability database is stale
+# description: |
+#   A scanner matched against vulnerability data older than
+#   settings.vulnerabilities.max_db_age_days.
+# custom:
+#   id: VUL006
+#   severity: medium
+#   remediation: |
+#     Update the offline databases: `relgate db update`.
+warn contains f if {
+	rules.stale_db == "warn"
+	some x in stale
+	f := lib.finding(rego.metadata.rule(), stale_result(x))
+}
+
+unread contains {"run": s, "error": e} if {
+	some s in input.scanners
+	s.name == "deps"
+	some e in object.get(s, "errors", [])
+}
+
+unread_result(x) := {
+	"msg": sprintf("scanner %s could not read %s: %s; its dependencies were not checked", [x.run.name, x.error.path, x.error.message]),
+	"location": {"path": x.error.path, "start_line": 0, "end_line": 0},
+	"fingerprint": crypto.sha256(sprintf("VUL007|%s|%s", [x.run.name, x.error.path])),
+}
+
+# METADATA
+# title: Lockfile could not be read
+# description: |
+#   A lockfile or manifest could not be parsed or read, so the packages it
+#   pins were not checked for vulnerabilities. The rest of the scan stands.
+# custom:
+#   id: VUL007
+#   severity: high
+#   remediation: |
+#     Fix the file (regenerate the lockfile with its package manager), or
+#     exclude its directory (deps.exclude in .relgate.yaml) if it is not
+#     part of the release, such as a test fixture.
+deny contains f if {
+	rules.file_errors == "deny"
+	some x in unread
+	f := lib.finding(rego.metadata.rule(), unread_result(x))
+}
+
+# METADATA
+# title: Lockfile could not be read
+# description: |
+#   A lockfile or manifest could not be parsed or read, so the packages it
+#   pins were not checked for vulnerabilities.
+# custom:
+#   id: VUL007
+#   severity: medium
+#   remediation: |
+#     Fix the file (regenerate the lockfile), or exclude its directory
+#     (deps.exclude in .relgate.yaml) if it is not part of the release.
+warn contains f if {
+	rules.file_errors == "warn"
+	some x in unread
+	f := lib.finding(rego.metadata.rule(), unread_result(x))
+}
+
+invalid_records contains {"run": s, "count": n} if {
+	some s in input.scanners
+	n := object.get(object.get(s, "stats", {}), "db_invalid_records", 0)
+	n > 0
+}
+
+invalid_result(x) := {
+	"msg": sprintf("%d advisories in the database of scanner %s cannot be read and are silently skipped by the matcher (see `relgate db update` output)", [x.count, x.run.name]),
+	"fingerprint": crypto.sha256(sprintf("VUL008|%s", [x.run.name])),
+	"id": x.run.name,
+}
+
+# METADATA
+# title: Vulnerability database holds unreadable advisories
+# description: |
+#   Some advisories in the offline database use fields the matcher does
+#   not know, and it skips them without a word: vulnerabilities they
+#   describe are not found.
+# custom:
+#   id: VUL008
+#   severity: high
+#   remediation: |
+#     Run `relgate db update` to list the advisories; update relgate (its
+#     osv-scanner) to a version that reads them, or scan online.
+deny contains f if {
+	rules.invalid_records == "deny"
+	some x in invalid_records
+	f := lib.finding(rego.metadata.rule(), invalid_result(x))
+}
+
+# METADATA
+# title: Vulnerability database holds unreadable advisories
+# description: |
+#   Some advisories in the offline database cannot be read by the matcher,
+#   which skips them.
+# custom:
+#   id: VUL008
+#   severity: medium
+#   remediation: |
+#     Run `relgate db update` to list them; update relgate or scan online.
+warn contains f if {
+	rules.invalid_records == "warn"
+	some x in invalid_records
+	f := lib.finding(rego.metadata.rule(), invalid_result(x))
+}

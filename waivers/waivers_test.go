@@ -70,7 +70,7 @@ func TestParseErrors(t *testing.T) {
 func TestParseCases(t *testing.T) {
 	tests := []struct {
 		name, doc, err string // err "" means valid
-		n                  int
+		n              int
 	}{
 		{"empty file", "", "", 0},
 		{"comment only", "# nothing waived\n", "", 0},

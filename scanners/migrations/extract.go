@@ -259,12 +259,15 @@ func (s *txState) apply(e effect) {
 }
 
 // firstLast returns the first and one-past-last offsets of significant
-// (non-comment, non-space, non-';') tokens among toks within [from, to),
-// or ok false when there are none.
+// (non-comment, non-';') tokens among toks within [from, to), or ok false
+// when there are none. toks are sorted, so the range is found by binary
+// search: a seed file has tens of thousands of statements.
 func firstLast(toks []token, from, to int) (first, last int, ok bool) {
 	first, last = -1, -1
-	for _, t := range toks {
-		if t.start < from || t.start >= to || t.comment || t.semicolon {
+	i, _ := slices.BinarySearchFunc(toks, from, func(t token, off int) int { return t.start - off })
+	for ; i < len(toks) && toks[i].start < to; i++ {
+		t := toks[i]
+		if t.comment || t.semicolon {
 			continue
 		}
 		if first < 0 {

@@ -48,6 +48,7 @@ type file struct {
 	downPath   string // the down file of an up file
 	noTx       bool   // the tool is told not to wrap it in a transaction
 	order      []string
+	tooBig     bool // over maxFileSize: not read
 }
 
 // dirLayout is a migrations directory and what is in it.

@@ -104,11 +104,12 @@ func (s *Scanner) Scan(ctx context.Context, out *engine.Input) (engine.ScannerRu
 func (s *Scanner) scanDir(ctx context.Context, d dirLayout, cs changeSet) ([]engine.Migration, []engine.Waiver, error) {
 	texts := make([]string, len(d.files))
 	for i, f := range d.files {
-		data, err := s.read(ctx, f.path, cs)
+		data, tooBig, err := s.read(ctx, f.path, cs)
 		if err != nil {
 			return nil, nil, err
 		}
 		texts[i] = string(data)
+		d.files[i].tooBig = tooBig
 	}
 	dialect := cmp.Or(s.opts.Dialect, d.dialect)
 	if dialect == "" {
@@ -145,29 +146,29 @@ func (s *Scanner) scanDir(ctx context.Context, d dirLayout, cs changeSet) ([]eng
 
 // read returns a file's content: from the index when the change is the
 // staged one and the file is part of it, else from the work tree.
-func (s *Scanner) read(ctx context.Context, rel string, cs changeSet) ([]byte, error) {
+func (s *Scanner) read(ctx context.Context, rel string, cs changeSet) (data []byte, tooBig bool, err error) {
 	abs := filepath.Join(s.opts.Dir, filepath.FromSlash(rel))
 	info, err := os.Stat(abs)
 	if err != nil {
-		return nil, fmt.Errorf("read migration %s: %w", rel, err)
+		return nil, false, fmt.Errorf("read migration %s: %w", rel, err)
 	}
 	if info.Size() > maxFileSize {
-		return nil, nil // recorded as an error fact by record
+		return nil, true, nil // an error fact, not a scanner failure
 	}
 	if cs.staged {
 		if k := cs.of(rel); k == changeAdded || k == changeModified || k == changeRenamed {
 			data, err := stagedContent(ctx, s.opts.Dir, rel)
 			if err != nil {
-				return nil, fmt.Errorf("read staged migration %s: %w", rel, err)
+				return nil, false, fmt.Errorf("read staged migration %s: %w", rel, err)
 			}
-			return data, nil
+			return data, len(data) > maxFileSize, nil
 		}
 	}
-	data, err := os.ReadFile(abs)
+	data, err = os.ReadFile(abs)
 	if err != nil {
-		return nil, fmt.Errorf("read migration %s: %w", rel, err)
+		return nil, false, fmt.Errorf("read migration %s: %w", rel, err)
 	}
-	return data, nil
+	return data, false, nil
 }
 
 // record turns one migration file into its records: one per direction it
@@ -179,12 +180,12 @@ func record(f file, text, dialect, change string, created map[string]bool) ([]en
 		InChange: change == changeAdded || change == changeModified || change == changeRenamed,
 		Change:   change, Repeatable: f.repeatable,
 	}
-	if len(text) > maxFileSize {
+	if f.tooBig || len(text) > maxFileSize {
 		base.Direction = cmp.Or(f.direction, directionUp)
 		base.Errors = []engine.ParseError{{Line: 1, Message: fmt.Sprintf("file is larger than %d MiB: not parsed", maxFileSize>>20)}}
 		return []engine.Migration{base}, nil, nil
 	}
-	text, badLine := validUTF8(text)
+	text, textErrs := cleanText(text)
 	src := newSource(text)
 	irreversible := len(src.markerLines("-- relgate:irreversible")) > 0 || len(src.markerLines("# relgate:irreversible")) > 0
 	secs, secErrs := sections(f, src, dialect)
@@ -217,11 +218,7 @@ func record(f file, text, dialect, change string, created map[string]bool) ([]en
 	}
 	if len(out) > 0 {
 		first := &out[0]
-		first.Errors = append(secErrs, first.Errors...)
-		if badLine > 0 {
-			first.Errors = append(first.Errors, engine.ParseError{Line: badLine,
-				Message: "not valid UTF-8: the invalid bytes were read as '?'"})
-		}
+		first.Errors = append(append(secErrs, first.Errors...), textErrs...)
 		slices.SortStableFunc(first.Errors, func(a, b engine.ParseError) int { return a.Line - b.Line })
 	}
 	return out, waivers, made

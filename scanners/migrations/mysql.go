@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/pingcap/tidb/pkg/parser"
 	"github.com/pingcap/tidb/pkg/parser/ast"
@@ -72,7 +73,21 @@ func tidbError(src *source, start int, err error) engine.ParseError {
 	if i := strings.Index(msg, "near "); i >= 0 && !strings.HasPrefix(msg, "syntax error") {
 		msg = "syntax error " + msg[i:]
 	}
-	return engine.ParseError{Line: line, Message: msg}
+	return engine.ParseError{Line: line, Message: clip(msg)}
+}
+
+// clip keeps an error message readable: the parser quotes the rest of the
+// statement, which can be megabytes.
+func clip(msg string) string {
+	const limit = 240
+	if len(msg) <= limit {
+		return msg
+	}
+	cut := limit
+	for cut > 0 && !utf8.RuneStart(msg[cut]) {
+		cut--
+	}
+	return msg[:cut] + "…"
 }
 
 // mysqlSplit cuts [from, to) into statements as the mysql client does and

@@ -153,7 +153,7 @@ func pgCursor(text string, err error) int {
 func pgMessage(err error) string {
 	var pe *pgparser.Error
 	if errors.As(err, &pe) {
-		return pe.Message
+		return clip(pe.Message)
 	}
-	return err.Error()
+	return clip(err.Error())
 }

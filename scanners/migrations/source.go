@@ -5,9 +5,12 @@ import (
 	"encoding/hex"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/relgate/relgate/engine"
 )
 
 // source is one migration file's text with its line index. Offsets are
@@ -51,28 +54,46 @@ func (s *source) nextLine(off int) int {
 	return len(s.text)
 }
 
-// validUTF8 returns the text with every byte of an invalid UTF-8 sequence
-// replaced by '?', so that offsets and lines stay those of the file, and
-// the line of the first invalid byte (0 when the text is valid).
-func validUTF8(text string) (string, int) {
-	if utf8.ValidString(text) {
-		return text, 0
+// cleanText returns the text with every byte of an invalid UTF-8 sequence
+// replaced by '?' and every NUL byte by a space, so that offsets and lines
+// stay those of the file, with the error facts that says so. A NUL would
+// otherwise end the text for libpg_query's C parser: what follows it would
+// be silently skipped.
+func cleanText(text string) (string, []engine.ParseError) {
+	valid := utf8.ValidString(text)
+	nul := strings.IndexByte(text, 0)
+	if valid && nul < 0 {
+		return text, nil
 	}
+	var errs []engine.ParseError
 	b := []byte(text)
-	first := -1
-	for i := 0; i < len(b); {
-		r, size := utf8.DecodeRune(b[i:])
-		if r == utf8.RuneError && size <= 1 {
-			if first < 0 {
-				first = i
+	if nul >= 0 {
+		errs = append(errs, engine.ParseError{Line: strings.Count(text[:nul], "\n") + 1,
+			Message: "contains NUL bytes: read as spaces"})
+		for i := nul; i < len(b); i++ {
+			if b[i] == 0 {
+				b[i] = ' '
 			}
-			b[i] = '?'
-			i++
-			continue
 		}
-		i += size
 	}
-	return string(b), strings.Count(text[:first], "\n") + 1
+	if !valid {
+		first := -1
+		for i := 0; i < len(b); {
+			r, size := utf8.DecodeRune(b[i:])
+			if r == utf8.RuneError && size <= 1 {
+				if first < 0 {
+					first = i
+				}
+				b[i] = '?'
+				i++
+				continue
+			}
+			i += size
+		}
+		errs = append(errs, engine.ParseError{Line: strings.Count(text[:first], "\n") + 1,
+			Message: "not valid UTF-8: the invalid bytes were read as '?'"})
+	}
+	return string(b), errs
 }
 
 // runeToByte converts a 1-based character position (PostgreSQL's error
@@ -108,10 +129,9 @@ type ignore struct {
 // ignoresIn reads the suppressions in the comments that fall in [from, to).
 func (s *source) ignoresIn(comments []span, from, to int) []ignore {
 	var out []ignore
-	for _, c := range comments {
-		if c.start < from || c.start >= to {
-			continue
-		}
+	i, _ := slices.BinarySearchFunc(comments, from, func(c span, off int) int { return c.start - off })
+	for ; i < len(comments) && comments[i].start < to; i++ {
+		c := comments[i]
 		body := s.text[c.start:c.end]
 		// One comment may hold several lines (a /* */ block); each line
 		// may carry its own suppression.

@@ -43,6 +43,8 @@ type Config struct {
 	Migrations *MigrationsConfig `json:"migrations,omitempty" yaml:"migrations,omitempty"`
 	// Deps configures the dependency scanner (osv-scanner).
 	Deps *DepsConfig `json:"deps,omitempty" yaml:"deps,omitempty"`
+	// Tests names the test reports and the coverage file.
+	Tests *TestsConfig `json:"tests,omitempty" yaml:"tests,omitempty"`
 	// Defaults are settings for every environment; Environments override them per environment.
 	Defaults     *Settings           `json:"defaults,omitempty" yaml:"defaults,omitempty"`
 	Environments map[string]Settings `json:"environments,omitempty" yaml:"environments,omitempty"`
@@ -115,6 +117,21 @@ type DepsConfig struct {
 	DBURL string `json:"db_url,omitempty" yaml:"db_url,omitempty"`
 }
 
+// TestsConfig names the test results the tests scanner reads. Paths are
+// relative to the repository root.
+type TestsConfig struct {
+	// JUnit are glob patterns of JUnit XML reports ("**" crosses
+	// directories), e.g. "build/test-results/**/*.xml".
+	JUnit []string `json:"junit,omitempty" yaml:"junit,omitempty"`
+	// Coverage is a coverage file: a Go cover profile, Cobertura XML or LCOV.
+	Coverage string `json:"coverage,omitempty" yaml:"coverage,omitempty"`
+	// CoverageFormat names the coverage file's format; empty means detect it.
+	CoverageFormat string `json:"coverage_format,omitempty" yaml:"coverage_format,omitempty" jsonschema:"enum=go,enum=cobertura,enum=lcov"`
+	// MaxFileSize refuses larger reports, in MB; the default is 256 and 0
+	// means no limit.
+	MaxFileSize *int `json:"max_file_size,omitempty" yaml:"max_file_size,omitempty"`
+}
+
 // ContainersConfig configures the image scanner (trivy).
 type ContainersConfig struct {
 	// Images are scanned besides those given with --image: registry
@@ -148,9 +165,18 @@ type Settings struct {
 	Containers *ContainerSettings `json:"containers,omitempty" yaml:"containers,omitempty"`
 	// IaC holds the IAC rules' settings.
 	IaC *IaCSettings `json:"iac,omitempty" yaml:"iac,omitempty"`
+	// Tests holds the TST rules' settings.
+	Tests *TestsSettings `json:"tests,omitempty" yaml:"tests,omitempty"`
 	// Vulnerabilities holds the VUL rules' settings, for the dependency
 	// (osv) and image (trivy) findings alike.
 	Vulnerabilities *VulnerabilitySettings `json:"vulnerabilities,omitempty" yaml:"vulnerabilities,omitempty"`
+}
+
+// TestsSettings are the TST rules' settings. Failing tests always deny.
+type TestsSettings struct {
+	// MinCoverage is the coverage percentage (0-100) below which the gate
+	// warns; 0 turns the check off.
+	MinCoverage *float64 `json:"min_coverage,omitempty" yaml:"min_coverage,omitempty"`
 }
 
 // VulnerabilitySettings are the VUL rules' settings; the defaults are in
@@ -373,10 +399,16 @@ func (c *Config) validate() error {
 		if s.Secrets != nil && s.Secrets.InHistory != "" && !oneOf(s.Secrets.InHistory, []string{"deny", "warn", "ignore"}) {
 			return fmt.Errorf("%s.secrets.in_history: %q is not one of deny, warn, ignore", where, s.Secrets.InHistory)
 		}
+		if s.Tests != nil && s.Tests.MinCoverage != nil && (*s.Tests.MinCoverage < 0 || *s.Tests.MinCoverage > 100) {
+			return fmt.Errorf("%s.tests.min_coverage: %v is not a percentage (0-100)", where, *s.Tests.MinCoverage)
+		}
 		if err := s.Vulnerabilities.check(where + ".vulnerabilities"); err != nil {
 			return err
 		}
 		return nil
+	}
+	if err := c.Tests.validate(); err != nil {
+		return err
 	}
 	if m := c.Migrations; m != nil && m.Dialect != "" && !oneOf(m.Dialect, []string{"postgres", "mysql"}) {
 		return fmt.Errorf("migrations.dialect: %q is not one of postgres, mysql", m.Dialect)
@@ -416,4 +448,17 @@ func unwrapPath(err error) error {
 		return pe.Err
 	}
 	return err
+}
+
+func (t *TestsConfig) validate() error {
+	if t == nil {
+		return nil
+	}
+	if t.CoverageFormat != "" && !oneOf(t.CoverageFormat, []string{"go", "cobertura", "lcov"}) {
+		return fmt.Errorf("tests.coverage_format: %q is not one of go, cobertura, lcov", t.CoverageFormat)
+	}
+	if t.MaxFileSize != nil && *t.MaxFileSize < 0 {
+		return fmt.Errorf("tests.max_file_size: %d is negative", *t.MaxFileSize)
+	}
+	return nil
 }

@@ -177,6 +177,10 @@ func (in *Input) normalise() {
 	if in.Approvals != nil {
 		nonNil(&in.Approvals.Reviews)
 	}
+	if in.Tests != nil {
+		nonNil(&in.Tests.Reports)
+		nonNil(&in.Tests.Failures)
+	}
 	slices.SortStableFunc(in.Secrets, func(a, b Secret) int {
 		return cmp.Or(compareLocation(a.Location, b.Location), cmp.Compare(a.RuleID, b.RuleID), cmp.Compare(a.Fingerprint, b.Fingerprint))
 	})

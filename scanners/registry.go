@@ -13,6 +13,7 @@ import (
 	"github.com/relgate/relgate/scanners/migrations"
 	"github.com/relgate/relgate/scanners/release"
 	"github.com/relgate/relgate/scanners/secrets"
+	"github.com/relgate/relgate/scanners/tests"
 )
 
 // Target is what the gate looks at.
@@ -33,7 +34,7 @@ type Target struct {
 
 // Names lists every scanner relgate knows, in the order they are reported.
 func Names() []string {
-	return []string{"release", "secrets", "migrations", "deps", "containers", "iac"}
+	return []string{"release", "secrets", "migrations", "deps", "containers", "iac", "tests"}
 }
 
 // New returns the named scanner for the target. An unknown name is an error.
@@ -55,6 +56,8 @@ func New(name string, t Target, cfg *config.Config) (Scanner, error) {
 		return newContainers(t, cfg), nil
 	case "iac":
 		return container.NewIaC(t.Dir), nil
+	case "tests":
+		return newTests(t, cfg), nil
 	default:
 		return nil, fmt.Errorf("unknown scanner %q (known: %s)", name, strings.Join(Names(), ", "))
 	}
@@ -104,6 +107,23 @@ func newContainers(t Target, cfg *config.Config) Scanner {
 		}
 	}
 	return container.New(o)
+}
+
+// newTests maps the tests section of the config onto the test results
+// scanner; without it the scanner skips.
+func newTests(t Target, cfg *config.Config) Scanner {
+	o := tests.Options{Dir: t.Dir}
+	if cfg != nil && cfg.Tests != nil {
+		tc := cfg.Tests
+		o.JUnit, o.Coverage, o.CoverageFormat = tc.JUnit, tc.Coverage, tc.CoverageFormat
+		if tc.MaxFileSize != nil {
+			o.MaxFileSize = -1 // 0 MB: no limit
+			if *tc.MaxFileSize > 0 {
+				o.MaxFileSize = int64(*tc.MaxFileSize) << 20
+			}
+		}
+	}
+	return tests.New(o)
 }
 
 // newSecrets maps the target and the secrets section of the config onto the

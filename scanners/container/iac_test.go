@@ -15,66 +15,12 @@ import (
 	"github.com/relgate/relgate/engine"
 )
 
-// iacFixture is a repository with configuration that fails known checks:
-// a Dockerfile without USER, a privileged Kubernetes container, a security
-// group open to the world, and two files that do not parse.
-var iacFixture = files{
-	"Dockerfile": `FROM alpine:3.18
-RUN apk add --no-cache curl
-COPY server /app/server
-CMD ["/app/server"]
-`,
-	"deploy/app.yaml": `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: shop
-spec:
-  replicas: 2
-  selector:
-    matchLabels:
-      app: shop
-  template:
-    metadata:
-      labels:
-        app: shop
-    spec:
-      containers:
-        - name: shop
-          image: registry.example.com/shop@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
-          securityContext:
-            privileged: true
-`,
-	"infra/main.tf": `resource "aws_security_group" "ssh" {
-  name        = "ssh"
-  description = "SSH from anywhere"
-
-  ingress {
-    description = "ssh"
-    from_port   = 22
-    to_port     = 22
-    protocol    = "tcp"
-    cidr_blocks = ["0.0.0.0/0"]
-  }
-}
-`,
-	// broken.tf sits beside main.tf: trivy skips it and still checks main.tf.
-	"infra/broken.tf": `resource "aws_s3_bucket" "logs" {
-  bucket = "logs"
-  acl = 
-}
-`,
-	"deploy/broken.yaml": `apiVersion: v1
-kind: ConfigMap
-metadata:
-  name: settings
-data:
-  key: [unclosed
-`,
-	// Helm templates are not YAML until rendered: never a parse error.
-	"charts/web/Chart.yaml":            "apiVersion: v2\nname: web\nversion: 0.1.0\n",
-	"charts/web/values.yaml":           "replicas: 1\n",
-	"charts/web/templates/deploy.yaml": "{{- if .Values.replicas }}\nkind: ConfigMap\n{{- end }}\n",
-}
+// iacDir is a repository with configuration that fails known checks: a
+// Dockerfile without USER, a privileged Kubernetes container, a security
+// group open to the world, a Terraform and a YAML file that do not parse
+// (infra/broken.tf sits beside main.tf, which must still be checked), and
+// a Helm chart whose templates are not YAML until rendered.
+const iacDir = "testdata/iac"
 
 func writeFiles(t testing.TB, dir string, fs files) {
 	t.Helper()
@@ -111,15 +57,13 @@ func find(ms []engine.Misconfiguration, id, path string) []engine.Misconfigurati
 }
 
 func TestIaCFindsKnownFailingChecks(t *testing.T) {
-	dir := t.TempDir()
-	writeFiles(t, dir, iacFixture)
-	out, run := scanIaCDir(t, dir)
+	out, run := scanIaCDir(t, iacDir)
 
 	if run.Version == "" || run.Status != "" {
 		t.Errorf("run = %+v, want a version and no status (ok)", run)
 	}
 	for _, m := range out.Misconfigurations {
-		if m.Location.Path == "" || strings.Contains(m.Location.Path, dir) || strings.Contains(m.Location.Path, `\`) {
+		if m.Location.Path == "" || strings.Contains(m.Location.Path, "testdata") || strings.Contains(m.Location.Path, `\`) {
 			t.Errorf("%s: path %q is not repo-relative with /", m.ID, m.Location.Path)
 		}
 		if m.Error == "" && (m.ID == "" || m.Title == "" || m.Type == "" || m.Severity == "unknown") {
@@ -170,9 +114,7 @@ func summary(ms []engine.Misconfiguration) string {
 }
 
 func TestIaCParseErrorsAreFacts(t *testing.T) {
-	dir := t.TempDir()
-	writeFiles(t, dir, iacFixture)
-	out, run := scanIaCDir(t, dir)
+	out, run := scanIaCDir(t, iacDir)
 
 	var broken []engine.Misconfiguration
 	for _, m := range out.Misconfigurations {
@@ -203,10 +145,8 @@ func TestIaCParseErrorsAreFacts(t *testing.T) {
 }
 
 func TestIaCDeterministic(t *testing.T) {
-	dir := t.TempDir()
-	writeFiles(t, dir, iacFixture)
-	a, _ := scanIaCDir(t, dir)
-	b, _ := scanIaCDir(t, dir)
+	a, _ := scanIaCDir(t, iacDir)
+	b, _ := scanIaCDir(t, iacDir)
 	ja, _ := json.Marshal(a.Misconfigurations)
 	jb, _ := json.Marshal(b.Misconfigurations)
 	if string(ja) != string(jb) {
@@ -245,9 +185,7 @@ func TestIaCMissingDirectory(t *testing.T) {
 }
 
 func TestTrivyTempDirRemoved(t *testing.T) {
-	dir := t.TempDir()
-	writeFiles(t, dir, iacFixture)
-	scanIaCDir(t, dir)
+	scanIaCDir(t, iacDir)
 	if _, err := os.Stat(xos.TempDir()); !errors.Is(err, fs.ErrNotExist) {
 		t.Fatalf("trivy's temporary directory %s is still there after the scan (err %v)", xos.TempDir(), err)
 	}

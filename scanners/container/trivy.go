@@ -26,7 +26,8 @@ import (
 	"github.com/aquasecurity/trivy/pkg/vulnerability"
 	xos "github.com/aquasecurity/trivy/pkg/x/os"
 
-	// Analyzers and handlers register themselves in init, as in trivy's CLI.
+	// Analyzers and handlers register themselves in init, as in trivy's CLI
+	// (trivy's local scan service imports the same set).
 	_ "github.com/aquasecurity/trivy/pkg/fanal/analyzer/all"
 	_ "github.com/aquasecurity/trivy/pkg/fanal/handler/all"
 )
@@ -101,13 +102,17 @@ func (h trivyLogs) WithGroup(name string) slog.Handler {
 
 // regoScanner compiles trivy's embedded checks once per process: it is the
 // costly part of starting a misconfiguration scan.
-var regoScanner = sync.OnceValues(func() (*rego.Scanner, error) {
-	s, err := misconf.InitRegoScanner(misconfOptions())
-	if err != nil {
-		return nil, fmt.Errorf("load trivy's embedded checks: %w", err)
-	}
-	return s, nil
-})
+var regoScanner = newRegoScanner()
+
+func newRegoScanner() func() (*rego.Scanner, error) {
+	return sync.OnceValues(func() (*rego.Scanner, error) {
+		s, err := misconf.InitRegoScanner(misconfOptions())
+		if err != nil {
+			return nil, fmt.Errorf("load trivy's embedded checks: %w", err)
+		}
+		return s, nil
+	})
+}
 
 // misconfOptions are trivy's CLI defaults for misconfiguration scanning with
 // the embedded checks (no checks bundle is downloaded).

@@ -1,6 +1,7 @@
 package migrations
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -173,13 +174,13 @@ func analyse(src *source, dialect, path string, sec section, created map[string]
 				act.Ignores = append(act.Ignores, ig.rules...)
 				for _, r := range ig.rules {
 					a.waivers = append(a.waivers, engine.Waiver{
-						Rule:  r,
-						Scope: engine.WaiverScope{Fingerprint: act.Fingerprint},
-						// An inline suppression lives as long as the
-						// statement it sits on; it is reviewed with it.
+						Rule:     r,
+						Scope:    engine.WaiverScope{Fingerprint: act.Fingerprint},
 						Reason:   ig.reason,
-						Expires:  inlineWaiverExpiry,
+						Approver: ig.approver,
+						Expires:  cmp.Or(ig.expires, inlineWaiverExpiry),
 						Location: engine.Location{Path: path, StartLine: ig.line, EndLine: ig.line},
+						Source:   "inline",
 					})
 				}
 			}
@@ -202,11 +203,13 @@ func analyse(src *source, dialect, path string, sec section, created map[string]
 	return a
 }
 
-// inlineWaiverExpiry is the expiry of a waiver written as an inline
-// `relgate:ignore` comment. It does not expire on its own: it is reviewed
-// with the statement it sits on and goes with it. A date is still needed
-// (a waiver without one counts as expired), and policies compute in int64
-// nanoseconds, which end in 2262.
+// inlineWaiverExpiry is the expiry of an inline `relgate:ignore` comment
+// that names none (expires=YYYY-MM-DD): it sits on a statement of a
+// migration, which is reviewed with it and never edited once applied, so
+// it does not run out on its own. A date is still needed (a waiver without
+// one is incomplete), and policies compute in int64 nanoseconds, which end
+// in 2262. Waiver governance (policies/rules/waivers.rego) judges it like
+// any other waiver; Source "inline" tells them apart.
 const inlineWaiverExpiry = "2199-12-31"
 
 // txState follows transactions and session settings through a migration.

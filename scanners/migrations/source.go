@@ -121,9 +121,11 @@ var ignoreRE = regexp.MustCompile(`relgate:ignore[ \t]+([A-Za-z][A-Za-z0-9]*[0-9
 
 // ignore is one inline suppression.
 type ignore struct {
-	rules  []string
-	reason string
-	line   int
+	rules    []string
+	reason   string
+	expires  string
+	approver string
+	line     int
 }
 
 // ignoresIn reads the suppressions in the comments that fall in [from, to).
@@ -142,8 +144,25 @@ func (s *source) ignoresIn(comments []span, from, to int) []ignore {
 				for r := range strings.SplitSeq(m[1], ",") {
 					rules = append(rules, strings.ToUpper(strings.TrimSpace(r)))
 				}
-				reason := strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(m[2]), "*/"))
-				out = append(out, ignore{rules: rules, reason: reason, line: s.line(off)})
+				ig := ignore{rules: rules, line: s.line(off)}
+				rest := strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(m[2]), "*/"))
+				// Optional expires=YYYY-MM-DD and approver=NAME come
+				// before the reason, as the waiver file's fields.
+				for {
+					word, after, _ := strings.Cut(rest, " ")
+					k, v, ok := strings.Cut(word, "=")
+					if !ok || v == "" || (k != "expires" && k != "approver") {
+						break
+					}
+					if k == "expires" {
+						ig.expires = v
+					} else {
+						ig.approver = v
+					}
+					rest = strings.TrimSpace(after)
+				}
+				ig.reason = rest
+				out = append(out, ig)
 			}
 			off += len(l)
 		}

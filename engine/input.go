@@ -290,12 +290,38 @@ type Review struct {
 
 // Tests summarises the test results and coverage of the release.
 type Tests struct {
-	Passed   int      `json:"passed"`
-	Failed   int      `json:"failed"`
-	Skipped  int      `json:"skipped"`
-	Coverage *float64 `json:"coverage,omitempty"`
-	Failures []string `json:"failures,omitempty"`
-	Location Location `json:"location"`
+	// Reports are the JUnit XML files read, repo-relative.
+	Reports []string `json:"reports"`
+	Passed  int      `json:"passed"`
+	// Failed counts test cases with a <failure>, Errors those with an
+	// <error> (the test could not run to an assertion).
+	Failed  int `json:"failed"`
+	Errors  int `json:"errors"`
+	Skipped int `json:"skipped"`
+	// Failures name the failed and errored test cases, at most
+	// MaxTestFailures of them; FailuresTruncated counts the rest. Their
+	// messages are never copied: test output can hold anything.
+	Failures          []TestFailure `json:"failures"`
+	FailuresTruncated int           `json:"failures_truncated,omitempty"`
+	// Coverage is the percentage (0-100) of statements or lines covered,
+	// read from CoverageFile in CoverageFormat; Covered of Coverable.
+	Coverage       *float64 `json:"coverage,omitempty"`
+	CoverageFormat string   `json:"coverage_format,omitempty" jsonschema:"enum=,enum=go,enum=cobertura,enum=lcov"`
+	CoverageFile   string   `json:"coverage_file,omitempty"`
+	Covered        int64    `json:"covered,omitempty"`
+	Coverable      int64    `json:"coverable,omitempty"`
+	Location       Location `json:"location"`
+}
+
+// MaxTestFailures bounds the failing tests listed in the document.
+const MaxTestFailures = 1000
+
+// TestFailure is one failed or errored test case.
+type TestFailure struct {
+	Name      string   `json:"name"`
+	Classname string   `json:"classname,omitempty"`
+	Kind      string   `json:"kind" jsonschema:"enum=failure,enum=error"`
+	Location  Location `json:"location"`
 }
 
 // Waiver accepts a finding for a time, with a reason and an approver.

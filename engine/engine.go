@@ -70,6 +70,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	if compiler.Failed() {
 		return nil, &PolicyError{Errs: compiler.Errors}
 	}
+	relgate["catalog"] = ruleCatalog(compiler)
 	digest, err := policyDigest(modules, data)
 	if err != nil {
 		return nil, err

@@ -21,6 +21,18 @@ base := {
 	},
 	# A secret found only in older commits: deny, warn or ignore.
 	"secrets": {"in_history": "warn"},
+	# Waiver governance (the WVR rules).
+	"waivers": {
+		# A waiver that expires within this many days warns (WVR002).
+		"expiry_warning_days": 14,
+		# Waivers of rules of these severities need an approver (WVR004).
+		"approver_required": ["critical", "high"],
+		# How many days past the release time a waiver of a rule of each
+		# severity may run; a longer one is rejected (WVR005).
+		"max_days": {"critical": 30, "high": 90, "medium": 180, "low": 365, "info": 365},
+		# A waiver that matches no finding warns (WVR003).
+		"warn_unused": true,
+	},
 	# Keptn-style score: every area is an objective (pass 1, warning 0.5,
 	# fail 0), weighted; below warn the gate fails, below pass it warns.
 	"score": {

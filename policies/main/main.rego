@@ -100,13 +100,17 @@ fingerprint(r, area) := crypto.sha256(concat("|", [
 ])) if object.get(r, "fingerprint", "") == ""
 
 # A waiver applies to a finding of its rule when every scope field it sets
-# matches and it has not expired (expired waivers are WVR violations). When
-# several match, the first in the waiver file is the one reported.
-matching_waivers(f) := [w |
-	some w in input.waivers
-	w.rule == f.rule
+# matches, it has not expired and the WVR rules did not reject it (expired
+# and rejected waivers are WVR violations of their own). When several
+# match, the first in the waiver file is the one reported.
+default rejected_waivers := set()
+
+rejected_waivers := data.relgate.rules.waivers.rejected
+
+live_waivers := [[i, w] |
+	some i, w in input.waivers
+	not i in rejected_waivers
 	not lib.waiver_expired(w)
-	scope_matches(object.get(w, "scope", {}), f)
 ]
 
 scope_matches(s, f) if {
@@ -124,26 +128,56 @@ path_matches(p, path) if {
 	glob.match(p, ["/"], path)
 }
 
-waived_rules := {w.rule | some w in input.waivers}
+waived_rules := {w.rule | some [_, w] in live_waivers}
 
-# Only findings of a rule some waiver names are matched against waivers.
-waived contains object.union(f, {"waiver": ws[0]}) if {
+# matches pairs each waived finding with the indices of the live waivers
+# that match it, in file order. Only findings of a rule some live waiver
+# names are matched, so a run without waivers does no work here.
+matches contains [f, ids] if {
 	some f in raw
 	f.rule in waived_rules
-	ws := matching_waivers(f)
-	count(ws) > 0
+	ids := [i |
+		some [i, w] in live_waivers
+		w.rule == f.rule
+		scope_matches(object.get(w, "scope", {}), f)
+	]
+	count(ids) > 0
 }
 
-unwaived(f) if not f.rule in waived_rules
+waived contains object.union(f, {"waiver": input.waivers[ids[0]]}) if some [f, ids] in matches
 
-unwaived(f) if {
-	f.rule in waived_rules
-	count(matching_waivers(f)) == 0
+used_waivers := {i | some [_, ids] in matches; some i in ids}
+
+# METADATA
+# title: A waiver matches no finding
+# description: |
+#   The waiver is live (not expired, not rejected) but no finding of its rule
+#   falls in its scope: the finding was fixed, the scope is wrong, or the
+#   scanner that reports it did not run. Judged here because only the
+#   decision sees every finding (a rule package reading it would recurse).
+# custom:
+#   id: WVR003
+#   severity: low
+#   remediation: |
+#     Delete the waiver if its finding was fixed; otherwise correct its rule
+#     id or scope (relgate check --format json shows findings' fingerprints).
+unused_waivers contains f if {
+	settings.waivers.warn_unused
+	md := rego.metadata.rule()
+	some [i, w] in live_waivers
+	not i in used_waivers
+	scope := object.get(w, "scope", {})
+	msg := sprintf("waiver of %s for %s matches no finding", [w.rule, concat(", ", [sprintf("%s %s", [k, v]) | some k, v in scope; v != ""])])
+	f := object.union(lib.finding(md, {
+		"msg": msg,
+		"location": object.get(w, "location", {"path": "", "start_line": 0, "end_line": 0}),
+		"fingerprint": crypto.sha256(sprintf("WVR003|%s|%s", [w.rule, json.marshal(scope)])),
+	}), {"kind": "warn", "area": "waivers", "message": msg})
 }
 
-active := raw if count(waived_rules) == 0
+active := raw if count(input.waivers) == 0
 
-active := {f | some f in raw; unwaived(f)} if count(waived_rules) > 0
+active := ((raw - {f | some [f, _] in matches}) | unused_waivers) if count(input.waivers) > 0
 
 # Denies at or above the fail-on severity count against that severity's
 # budget; over budget, every one of them fails the gate.

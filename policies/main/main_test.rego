@@ -108,3 +108,41 @@ test_two_matching_waivers_do_not_conflict if {
 	[w] := [x | some x in d.waived]
 	w.waiver.reason == "first"
 }
+
+test_rejected_waiver_waives_nothing if {
+	waiver := {"rule": "T001", "scope": {"path": "a.txt"}, "reason": "r", "expires": "2026-07-01"}
+	inp := object.union(base_input, {"waivers": [waiver]})
+	d := main.decision with input as inp with data.relgate.rules as {"t": {"deny": {deny_high}}, "waivers": {"rejected": {0}}}
+	d.result == "fail"
+	count(d.waived) == 0
+
+	# A rejected waiver is not also reported unused.
+	count([w | some w in d.warnings; w.rule == "WVR003"]) == 0
+}
+
+test_unused_waiver_warns if {
+	used := {"rule": "T001", "scope": {"path": "a.txt"}, "reason": "r", "expires": "2026-07-01", "location": {"path": "w.yaml", "start_line": 2}}
+	unused := {"rule": "T001", "scope": {"path": "b.txt"}, "reason": "r", "expires": "2026-07-01", "location": {"path": "w.yaml", "start_line": 7}}
+	inp := object.union(base_input, {"waivers": [used, unused]})
+	d := main.decision with input as inp with data.relgate.rules as {"t": {"deny": {deny_high}}}
+	d.result == "warn"
+	[w] := [w | some w in d.warnings]
+	w.rule == "WVR003"
+	w.location.start_line == 7
+	contains(w.message, "path b.txt")
+	count(d.waived) == 1
+
+	off := main.decision with input as inp with data.relgate.rules as {"t": {"deny": {deny_high}}}
+		with data.relgate.config as {"defaults": {"waivers": {"warn_unused": false}}}
+	off.result == "pass"
+}
+
+test_waiver_matches_by_package_id_and_image if {
+	vuln := {"rule": "V1", "msg": "m", "severity": "critical", "fingerprint": "f1", "package": "openssl", "id": "CVE-1", "image": "app:1", "location": {"path": "Dockerfile"}}
+	ok := {"rule": "V1", "scope": {"package": "openssl", "id": "CVE-1", "image": "app:1"}, "reason": "r", "approver": "a", "expires": "2026-07-01"}
+	d := main.decision with input as object.union(base_input, {"waivers": [ok]}) with data.relgate.rules as {"v": {"deny": {vuln}}}
+	d.result == "pass"
+	other := object.union(ok, {"scope": {"package": "openssl", "id": "CVE-2"}})
+	e := main.decision with input as object.union(base_input, {"waivers": [other]}) with data.relgate.rules as {"v": {"deny": {vuln}}}
+	e.result == "fail"
+}

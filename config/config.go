@@ -33,6 +33,9 @@ type Config struct {
 	Policies []string `json:"policies,omitempty" yaml:"policies,omitempty"`
 	// Policy sets the policy sandbox.
 	Policy *PolicyConfig `json:"policy,omitempty" yaml:"policy,omitempty"`
+	// WaiversFile is the waiver file, relative to the repository root
+	// (default .relgate-waivers.yaml, optional); --waivers overrides it.
+	WaiversFile string `json:"waivers_file,omitempty" yaml:"waivers_file,omitempty"`
 	// Scanners chooses which scanners run and for how long.
 	Scanners *ScannersConfig `json:"scanners,omitempty" yaml:"scanners,omitempty"`
 	// Secrets configures the secrets scanner (gitleaks).
@@ -165,6 +168,8 @@ type Settings struct {
 	Containers *ContainerSettings `json:"containers,omitempty" yaml:"containers,omitempty"`
 	// IaC holds the IAC rules' settings.
 	IaC *IaCSettings `json:"iac,omitempty" yaml:"iac,omitempty"`
+	// Waivers holds the WVR rules' settings (waiver governance).
+	Waivers *WaiverSettings `json:"waivers,omitempty" yaml:"waivers,omitempty"`
 	// Tests holds the TST rules' settings.
 	Tests *TestsSettings `json:"tests,omitempty" yaml:"tests,omitempty"`
 	// Vulnerabilities holds the VUL rules' settings, for the dependency
@@ -230,6 +235,43 @@ func (v *VulnerabilitySettings) check(where string) error {
 	for key, n := range map[string]*int{"no_fix_grace_days": v.NoFixGraceDays, "max_db_age_days": v.MaxDBAgeDays} {
 		if n != nil && *n < 0 {
 			return fmt.Errorf("%s.%s: %d is negative", where, key, *n)
+		}
+	}
+	return nil
+}
+
+// WaiverSettings govern waivers (the WVR rules).
+type WaiverSettings struct {
+	// ExpiryWarningDays: a waiver expiring within this many days warns (default 14).
+	ExpiryWarningDays *int `json:"expiry_warning_days,omitempty" yaml:"expiry_warning_days,omitempty"`
+	// ApproverRequired are the rule severities whose waivers need an
+	// approver (default critical and high).
+	ApproverRequired []string `json:"approver_required,omitempty" yaml:"approver_required,omitempty"`
+	// MaxDays caps, per rule severity, how many days past the release a
+	// waiver may expire (defaults: critical 30, high 90, medium 180, low and info 365).
+	MaxDays map[string]int `json:"max_days,omitempty" yaml:"max_days,omitempty"`
+	// WarnUnused warns about waivers that match no finding (default true).
+	WarnUnused *bool `json:"warn_unused,omitempty" yaml:"warn_unused,omitempty"`
+}
+
+func (w *WaiverSettings) validate(where string) error {
+	if w == nil {
+		return nil
+	}
+	if w.ExpiryWarningDays != nil && *w.ExpiryWarningDays < 0 {
+		return fmt.Errorf("%s.expiry_warning_days: %d is negative", where, *w.ExpiryWarningDays)
+	}
+	for _, sev := range w.ApproverRequired {
+		if !oneOf(sev, severities) {
+			return fmt.Errorf("%s.approver_required: %q is not a severity", where, sev)
+		}
+	}
+	for sev, n := range w.MaxDays {
+		if !oneOf(sev, severities) {
+			return fmt.Errorf("%s.max_days: %q is not a severity", where, sev)
+		}
+		if n < 0 {
+			return fmt.Errorf("%s.max_days.%s: %d is negative", where, sev, n)
 		}
 	}
 	return nil
@@ -398,6 +440,9 @@ func (c *Config) validate() error {
 		}
 		if s.Secrets != nil && s.Secrets.InHistory != "" && !oneOf(s.Secrets.InHistory, []string{"deny", "warn", "ignore"}) {
 			return fmt.Errorf("%s.secrets.in_history: %q is not one of deny, warn, ignore", where, s.Secrets.InHistory)
+		}
+		if err := s.Waivers.validate(where + ".waivers"); err != nil {
+			return err
 		}
 		if s.Tests != nil && s.Tests.MinCoverage != nil && (*s.Tests.MinCoverage < 0 || *s.Tests.MinCoverage > 100) {
 			return fmt.Errorf("%s.tests.min_coverage: %v is not a percentage (0-100)", where, *s.Tests.MinCoverage)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime/debug"
 	"time"
 
@@ -154,7 +155,7 @@ func UpdateDB(ctx context.Context, root string, o UpdateOptions) (DBInfo, error)
 		if !need && !o.Force {
 			return nil
 		}
-		if err := client.Download(ctx, dir, ftypes.RegistryOptions{Insecure: o.Insecure}); err != nil {
+		if err := download(ctx, root, refs, o.Insecure); err != nil {
 			return err
 		}
 		info.Updated = true
@@ -165,11 +166,44 @@ func UpdateDB(ctx context.Context, root string, o UpdateOptions) (DBInfo, error)
 	}
 	db, err := openDB(root)
 	if err != nil {
-		return DBInfo{}, fmt.Errorf("update trivy database: downloaded database does not open: %w", err)
+		return DBInfo{}, fmt.Errorf("update trivy database: %w", err)
 	}
 	info.SchemaVersion = db.meta.Version
 	info.UpdatedAt = db.meta.UpdatedAt
 	info.NextUpdate = db.meta.NextUpdate
 	info.DownloadedAt = db.meta.DownloadedAt
 	return info, nil
+}
+
+// download fetches the database into a directory beside the current one,
+// checks that it opens, and only then moves it into place (database file
+// first, metadata last), so a failed or partial download never replaces a
+// working database and a reader never sees a half-written file.
+func download(ctx context.Context, root string, refs []name.Reference, insecure bool) error {
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp(root, ".trivy-db-update-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	staged := tdb.Dir(tmp)
+	client := tdb.NewClient(staged, true, tdb.WithDBRepository(refs))
+	if err := client.Download(ctx, staged, ftypes.RegistryOptions{Insecure: insecure}); err != nil {
+		return err
+	}
+	if _, err := openDB(tmp); err != nil {
+		return fmt.Errorf("downloaded database does not open: %w", err)
+	}
+	dir := tdb.Dir(root)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for _, f := range []string{trivydb.Path(staged), metadata.Path(staged)} {
+		if err := os.Rename(f, filepath.Join(dir, filepath.Base(f))); err != nil {
+			return fmt.Errorf("install %s: %w", filepath.Base(f), err)
+		}
+	}
+	return nil
 }

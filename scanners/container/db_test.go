@@ -117,4 +117,27 @@ func TestUpdateDBErrors(t *testing.T) {
 	if _, err := UpdateDB(context.Background(), t.TempDir(), UpdateOptions{Repositories: []string{"Not A Ref"}}); err == nil {
 		t.Error("a malformed repository was accepted")
 	}
+
+	// A corrupt database in the registry never replaces a working one.
+	bad := t.TempDir()
+	writeBytes(t, filepath.Join(bad, "trivy.db"), []byte(strings.Repeat("garbage!", 4096)))
+	writeBytes(t, filepath.Join(bad, "metadata.json"), []byte(`{"Version": 2}`))
+	badRepo := strings.TrimPrefix(srv.URL, "http://") + "/bad/trivy-db:2"
+	pushDBArtifact(t, badRepo, bad)
+	root := fixtureDB(t)
+	before, err := os.ReadFile(filepath.Join(root, "db", "trivy.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = UpdateDB(context.Background(), root, UpdateOptions{Repositories: []string{badRepo}, Force: true})
+	if err == nil || !strings.Contains(err.Error(), "does not open") {
+		t.Fatalf("err = %v, want the downloaded database refused", err)
+	}
+	after, err := os.ReadFile(filepath.Join(root, "db", "trivy.db"))
+	if err != nil || !bytes.Equal(before, after) {
+		t.Fatalf("the working database was replaced (err %v)", err)
+	}
+	if entries, _ := os.ReadDir(root); len(entries) != 1 {
+		t.Errorf("the staging directory was left behind: %v", entries)
+	}
 }

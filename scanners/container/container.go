@@ -44,7 +44,7 @@ type Options struct {
 	// FROM line.
 	ImageDockerfiles map[string]string
 	// DBDir holds trivy's database as trivy lays it out: DBDir/db/trivy.db
-	// and DBDir/db/metadata.json.
+	// and DBDir/db/metadata.json (default DefaultDBDir()).
 	DBDir string
 	// Offline forbids network access other than pulling the images named
 	// as registry references (e.g. Maven lookups for pom.xml files).
@@ -62,6 +62,7 @@ type Scanner struct {
 // New returns the image scanner.
 func New(o Options) *Scanner {
 	o.ConfigPath = cmp.Or(o.ConfigPath, DefaultConfigPath)
+	o.DBDir = cmp.Or(o.DBDir, DefaultDBDir())
 	return &Scanner{opts: o}
 }
 

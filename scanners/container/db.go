@@ -22,6 +22,17 @@ import (
 // tried in order.
 var DefaultDBRepositories = []string{tdb.DefaultGCRRepository, tdb.DefaultGHCRRepository}
 
+// DefaultDBDir is where the databases live when no directory is
+// configured: the same root under the user's cache directory as the
+// dependency scanner's, so one --db-dir holds both.
+func DefaultDBDir() string {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		dir = os.TempDir()
+	}
+	return filepath.Join(dir, "relgate", "vulndb")
+}
+
 // database is trivy's vulnerability database in trivy's cache layout:
 // <root>/db/trivy.db and <root>/db/metadata.json.
 type database struct {
@@ -126,7 +137,7 @@ type UpdateOptions struct {
 // still current. Registry credentials are the standard Docker ones.
 func UpdateDB(ctx context.Context, root string, o UpdateOptions) (DBInfo, error) {
 	if root == "" {
-		return DBInfo{}, errors.New("update trivy database: no database directory")
+		root = DefaultDBDir()
 	}
 	repos := o.Repositories
 	if len(repos) == 0 {

@@ -338,7 +338,11 @@ func TestDatabaseProblemsFailClosed(t *testing.T) {
 		setup func(t *testing.T) string
 		want  string
 	}{
-		{"no directory", func(t *testing.T) string { return "" }, "no database directory"},
+		{"default directory empty", func(t *testing.T) string {
+			t.Setenv("XDG_CACHE_HOME", t.TempDir())
+			t.Setenv("HOME", t.TempDir())
+			return ""
+		}, "relgate db update"},
 		{"missing", func(t *testing.T) string { return t.TempDir() }, "relgate db update"},
 		{"no metadata", func(t *testing.T) string {
 			root := copyDB(t)

@@ -30,6 +30,7 @@ const (
 // Run record counters.
 const (
 	statFiles       = "files_scanned"
+	statBytes       = "bytes_scanned"
 	statCommits     = "commits_scanned"
 	statSize        = "skipped_size"
 	statBinary      = "skipped_binary"
@@ -209,12 +210,14 @@ func (c *collector) facts() []engine.Secret {
 		if s.Where == WhereHistory && current[s.RuleID+"\x00"+s.SecretHash] {
 			continue
 		}
-		// Two scans over one commit (a change inside the history range)
-		// find the same thing twice.
-		if seen[s.Fingerprint] {
+		// gitleaks' fingerprint names a line, which may hold several
+		// secrets of one rule: a duplicate is the same secret at the same
+		// place, found twice (overlapping scans of one commit).
+		key := fmt.Sprint(s.Fingerprint, s.Location.StartColumn, s.Location.EndLine, s.Location.EndColumn, s.SecretHash)
+		if seen[key] {
 			continue
 		}
-		seen[s.Fingerprint] = true
+		seen[key] = true
 		out = append(out, s)
 	}
 	slices.SortFunc(out, func(a, b engine.Secret) int {

@@ -184,6 +184,7 @@ func (s *Scanner) Scan(ctx context.Context, out *engine.Input) (engine.ScannerRu
 		err = ctx.Err()
 	}
 	run.Stats = c.statsMap()
+	run.Stats[statBytes] = int64(d.TotalBytes.Load())
 	if err != nil {
 		return run, err
 	}

@@ -95,3 +95,19 @@ func TestTreeScanIsDeterministic(t *testing.T) {
 		t.Errorf("findings are not sorted by path and line:%s", summary(first))
 	}
 }
+
+// TestSecretsSharingALine: gitleaks' fingerprint names file, rule and line,
+// so two secrets of one rule on one line share it; both are reported.
+func TestSecretsSharingALine(t *testing.T) {
+	gittest.Isolate(t)
+	r := gittest.New(t)
+	a, b := canaries("line-a")[1], canaries("line-b")[1]
+	r.Write("pair.txt", "tokens: "+a.Value+" "+b.Value+"\n")
+	in, _ := scan(t, secrets.Options{Dir: r.Dir, History: secrets.HistoryNone})
+	if len(in.Secrets) != 2 || in.Secrets[0].Fingerprint != in.Secrets[1].Fingerprint || in.Secrets[0].SecretHash == in.Secrets[1].SecretHash {
+		t.Fatalf("want two findings with one fingerprint and two hashes:%s", summary(in))
+	}
+	if c := in.Secrets[1].Location.StartColumn; c != len("tokens: ")+len(a.Value)+2 {
+		t.Errorf("second secret at column %d", c)
+	}
+}

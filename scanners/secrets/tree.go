@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 
 	"github.com/h2non/filetype"
 	"github.com/mholt/archives"
@@ -20,6 +21,10 @@ import (
 // headSize is how much of a file gitleaks reads first and sniffs for a
 // binary type; the same amount is sniffed here so the two agree.
 const headSize = 100 * 1_000
+
+// heads recycles the sniffing buffers: one per file would double the
+// garbage a tree scan makes.
+var heads = sync.Pool{New: func() any { b := make([]byte, headSize); return &b }}
 
 // scanTree walks the working tree as `gitleaks dir` does — allowlisted
 // paths pruned, symlinks not followed, empty files passed over — but counts
@@ -115,7 +120,9 @@ func (s *Scanner) scanFile(ctx context.Context, c *collector, path, rel string) 
 			return nil
 		}
 	} else {
-		head := make([]byte, headSize)
+		buf := heads.Get().(*[]byte)
+		defer heads.Put(buf)
+		head := *buf
 		n, err := io.ReadFull(f, head)
 		if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
 			c.count(statUnreadable)

@@ -13,7 +13,7 @@ import (
 
 func (a *app) evalCommand() *cobra.Command {
 	var gopts gateOptions
-	var inputPath, configPath, env string
+	var inputPath, configPath, env, waiversPath string
 	cmd := &cobra.Command{
 		Use:   "eval --input FILE|-",
 		Short: "Judge a saved input document (reproduces a decision)",
@@ -42,6 +42,12 @@ func (a *app) evalCommand() *cobra.Command {
 			if env != "" {
 				in.Release.Environment = env
 			}
+			if waiversPath != "" {
+				// The saved input's waivers are replaced, e.g. to try a renewal.
+				if in.Waivers, err = loadWaivers(waiversPath, cfg, wd); err != nil {
+					return err
+				}
+			}
 			cfgDir := wd
 			if configPath != "" {
 				cfgDir = filepath.Dir(configPath)
@@ -58,6 +64,7 @@ func (a *app) evalCommand() *cobra.Command {
 	f.StringVarP(&inputPath, "input", "i", "", "input document to judge, or - for stdin")
 	f.StringVar(&configPath, "config", "", "config file (default ./.relgate.yaml)")
 	f.StringVar(&env, "env", "", "judge for this environment instead of the document's")
+	f.StringVar(&waiversPath, "waivers", "", "judge with this waiver file instead of the document's waivers")
 	return cmd
 }
 

@@ -30,10 +30,6 @@ type scanOptions struct {
 	scanners  []string
 	timeout   time.Duration
 	saveInput string
-	// Where approvals are: a change record, a GitHub pull request.
-	changeRecord string
-	githubRepo   string
-	githubPR     int
 	images    []string
 	offline   bool
 	dbDir     string
@@ -49,9 +45,6 @@ func (o *scanOptions) bind(cmd *cobra.Command) {
 	f.StringSliceVar(&o.scanners, "scanners", nil, "scanners to run (default: the config's, else all)")
 	f.DurationVar(&o.timeout, "timeout", 0, "time limit per scanner (default: the config's, else 5m)")
 	f.StringVar(&o.saveInput, "save-input", "", "save the input document to this file")
-	f.StringVar(&o.changeRecord, "change-record", "", "change record file (YAML: ticket, approvers, risk, rollback_plan)")
-	f.StringVar(&o.githubRepo, "github-repo", "", "GitHub repository OWNER/NAME whose pull request reviews are read (default GITHUB_REPOSITORY)")
-	f.IntVar(&o.githubPR, "github-pr", 0, "pull request number (default: the workflow event's, else the one containing HEAD)")
 	f.StringArrayVar(&o.images, "image", nil, "container image to scan: registry ref, docker-save tar or OCI layout (repeatable)")
 	f.BoolVar(&o.offline, "offline", false, "use only the local vulnerability databases")
 	f.StringVar(&o.dbDir, "db-dir", "", "directory of the offline vulnerability databases")
@@ -186,7 +179,6 @@ func (a *app) gather(ctx context.Context, dir string, cfg *config.Config, o *sca
 		return nil, err
 	}
 	target := scanners.Target{Dir: dir, Base: o.base, Staged: o.staged, Images: o.images, Offline: o.offline, DBDir: o.dbDir}
-	target.ChangeRecord, target.GitHubRepo, target.GitHubPR = o.changeRecord, o.githubRepo, o.githubPR
 	jobs := make([]scanners.Job, 0, len(names))
 	for _, n := range names {
 		s, err := scanners.New(n, target, cfg)

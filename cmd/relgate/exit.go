@@ -5,6 +5,7 @@ import (
 
 	"github.com/relgate/relgate/config"
 	"github.com/relgate/relgate/engine"
+	"github.com/relgate/relgate/scanners/secrets"
 )
 
 // Exit codes. This is the one table; the README repeats it.
@@ -35,13 +36,14 @@ func exitCode(err error, fromCobra bool) int {
 		ce *config.Error
 		pe *engine.PolicyError
 		ie *engine.InputError
+		se *secrets.UsageError // --staged/--base without git or a repository, a bad base
 	)
 	switch {
 	case err == nil:
 		return exitPass
 	case errors.Is(err, errGateFailed):
 		return exitFail
-	case errors.As(err, &ue), errors.As(err, &ce), errors.As(err, &pe), errors.As(err, &ie):
+	case errors.As(err, &ue), errors.As(err, &ce), errors.As(err, &pe), errors.As(err, &ie), errors.As(err, &se):
 		return exitUsage
 	case fromCobra:
 		return exitUsage

@@ -3,6 +3,7 @@ package secrets_test
 import (
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/relgate/relgate/engine"
 	"github.com/relgate/relgate/internal/gittest"
 	"github.com/relgate/relgate/report"
+	"github.com/relgate/relgate/scanners/secrets"
 )
 
 // TestCanariesNeverLeaveTheAdapter runs the relgate binary over a repository
@@ -168,5 +170,43 @@ func checkFound(t *testing.T, path string, want map[string][]string) {
 		if s.Name == "secrets" && s.Status != engine.StatusOK {
 			t.Errorf("secrets scanner %s: %s", s.Status, s.Error)
 		}
+	}
+}
+
+// TestCLIUsageErrors: what cannot be scanned as asked exits 2 with a clear
+// message.
+func TestCLIUsageErrors(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the relgate binary")
+	}
+	bin := relgateBinary(t)
+	gittest.Isolate(t)
+	plain := t.TempDir()
+	r := gittest.New(t)
+	r.Write("a.txt", "a\n")
+	r.Commit("chore: init")
+	bad := gittest.New(t)
+	bad.Write(secrets.ConfigFileName, "title = \"x\"\n[[rules]]\nid = \"r\"\nregex = '''(unclosed'''\n")
+	noGit := t.TempDir()
+	tests := []struct {
+		name string
+		env  []string
+		args []string
+		want string
+	}{
+		{"staged outside a repository", nil, []string{"check", plain, "--staged"}, "git repository"},
+		{"base outside a repository", nil, []string{"check", plain, "--base", "main"}, "git repository"},
+		{"malformed .gitleaks.toml", nil, []string{"check", bad.Dir}, filepath.Join(bad.Dir, secrets.ConfigFileName) + ":4: "},
+		{"no git on PATH", []string{"PATH=" + noGit}, []string{"check", r.Dir}, "git not found on PATH"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cmd := exec.Command(bin, append(tt.args, "--scanners", "secrets")...)
+			cmd.Env = append(os.Environ(), tt.env...)
+			out, _ := cmd.CombinedOutput()
+			if code := cmd.ProcessState.ExitCode(); code != 2 || !strings.Contains(string(out), tt.want) {
+				t.Errorf("exit %d, output:\n%s\nwant exit 2 and %q", code, out, tt.want)
+			}
+		})
 	}
 }

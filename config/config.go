@@ -48,6 +48,8 @@ type Config struct {
 	Deps *DepsConfig `json:"deps,omitempty" yaml:"deps,omitempty"`
 	// Tests names the test reports and the coverage file.
 	Tests *TestsConfig `json:"tests,omitempty" yaml:"tests,omitempty"`
+	// Approvals says where the approvals of a release are.
+	Approvals *ApprovalsConfig `json:"approvals,omitempty" yaml:"approvals,omitempty"`
 	// Defaults are settings for every environment; Environments override them per environment.
 	Defaults     *Settings           `json:"defaults,omitempty" yaml:"defaults,omitempty"`
 	Environments map[string]Settings `json:"environments,omitempty" yaml:"environments,omitempty"`
@@ -135,6 +137,37 @@ type TestsConfig struct {
 	MaxFileSize *int `json:"max_file_size,omitempty" yaml:"max_file_size,omitempty"`
 }
 
+// ApprovalsConfig says where the approvals scanner reads who approved the
+// change. Paths are relative to the repository root.
+type ApprovalsConfig struct {
+	// ChangeRecord is a change record file (YAML: ticket, approvers with
+	// time, risk, rollback_plan); --change-record overrides it.
+	ChangeRecord string `json:"change_record,omitempty" yaml:"change_record,omitempty"`
+	// GitHub reads the pull request's reviews through the REST API.
+	GitHub *GitHubConfig `json:"github,omitempty" yaml:"github,omitempty"`
+}
+
+// GitHubConfig configures the GitHub source of approvals. The token is
+// never configured here: it comes from GITHUB_TOKEN.
+type GitHubConfig struct {
+	// Enabled reads the reviews outside pull request workflows too: a push
+	// to main looks up the pull request that brought the commit in. In a
+	// pull request workflow the source is on anyway.
+	Enabled bool `json:"enabled,omitempty" yaml:"enabled,omitempty"`
+	// Repository is OWNER/NAME; the default is GITHUB_REPOSITORY.
+	Repository string `json:"repository,omitempty" yaml:"repository,omitempty"`
+	// APIURL is the REST API root, e.g. https://ghe.example.com/api/v3;
+	// the default is GITHUB_API_URL, else https://api.github.com.
+	APIURL string `json:"api_url,omitempty" yaml:"api_url,omitempty"`
+	// CodeOwners is the CODEOWNERS file; the default is GitHub's search
+	// order (.github/CODEOWNERS, CODEOWNERS, docs/CODEOWNERS).
+	CodeOwners string `json:"code_owners,omitempty" yaml:"code_owners,omitempty"`
+	// TicketPattern is a regular expression for change tickets, e.g.
+	// '\b(?:SHOP|OPS)-[0-9]+\b': the first match in the pull request's
+	// title, head branch or body is its change ticket.
+	TicketPattern string `json:"ticket_pattern,omitempty" yaml:"ticket_pattern,omitempty"`
+}
+
 // ContainersConfig configures the image scanner (trivy).
 type ContainersConfig struct {
 	// Images are scanned besides those given with --image: registry
@@ -172,9 +205,35 @@ type Settings struct {
 	Waivers *WaiverSettings `json:"waivers,omitempty" yaml:"waivers,omitempty"`
 	// Tests holds the TST rules' settings.
 	Tests *TestsSettings `json:"tests,omitempty" yaml:"tests,omitempty"`
+	// Approvals holds the APR rules' settings.
+	Approvals *ApprovalsSettings `json:"approvals,omitempty" yaml:"approvals,omitempty"`
 	// Vulnerabilities holds the VUL rules' settings, for the dependency
 	// (osv) and image (trivy) findings alike.
 	Vulnerabilities *VulnerabilitySettings `json:"vulnerabilities,omitempty" yaml:"vulnerabilities,omitempty"`
+}
+
+// ApprovalsSettings are the APR rules' settings; the defaults are in
+// policies/rules/approvals.rego.
+type ApprovalsSettings struct {
+	// Required is how many approvals a release needs (production: 1).
+	// An approval counts when it is the reviewer's latest word, is not the
+	// author's, and was given on the last pushed commit.
+	Required *int `json:"required,omitempty" yaml:"required,omitempty"`
+	// HotfixBranches (globs) may release with HotfixRequired approvals,
+	// and then warn until approved after the fact.
+	HotfixBranches []string `json:"hotfix_branches,omitempty" yaml:"hotfix_branches,omitempty"`
+	HotfixRequired *int     `json:"hotfix_required,omitempty" yaml:"hotfix_required,omitempty"`
+	// RequireTicket denies a release without a change ticket (production).
+	RequireTicket *bool `json:"require_ticket,omitempty" yaml:"require_ticket,omitempty"`
+	// RequireCodeOwners denies a change whose code owners did not approve
+	// their files (production).
+	RequireCodeOwners *bool `json:"require_code_owners,omitempty" yaml:"require_code_owners,omitempty"`
+	// RequireRollbackPlan denies a change record without a rollback plan (production).
+	RequireRollbackPlan *bool `json:"require_rollback_plan,omitempty" yaml:"require_rollback_plan,omitempty"`
+	// Missing is what a release without any approval facts does: deny,
+	// warn or ignore (the default, so that a gate without a review process
+	// configured still runs).
+	Missing string `json:"missing,omitempty" yaml:"missing,omitempty" jsonschema:"enum=deny,enum=warn,enum=ignore"`
 }
 
 // TestsSettings are the TST rules' settings. Failing tests always deny.
@@ -444,6 +503,14 @@ func (c *Config) validate() error {
 		if err := s.Waivers.validate(where + ".waivers"); err != nil {
 			return err
 		}
+		if a := s.Approvals; a != nil {
+			if (a.Required != nil && *a.Required < 0) || (a.HotfixRequired != nil && *a.HotfixRequired < 0) {
+				return fmt.Errorf("%s.approvals: required and hotfix_required cannot be negative", where)
+			}
+			if a.Missing != "" && !oneOf(a.Missing, []string{"deny", "warn", "ignore"}) {
+				return fmt.Errorf("%s.approvals.missing: %q is not one of deny, warn, ignore", where, a.Missing)
+			}
+		}
 		if s.Tests != nil && s.Tests.MinCoverage != nil && (*s.Tests.MinCoverage < 0 || *s.Tests.MinCoverage > 100) {
 			return fmt.Errorf("%s.tests.min_coverage: %v is not a percentage (0-100)", where, *s.Tests.MinCoverage)
 		}
@@ -454,6 +521,11 @@ func (c *Config) validate() error {
 	}
 	if err := c.Tests.validate(); err != nil {
 		return err
+	}
+	if a := c.Approvals; a != nil && a.GitHub != nil && a.GitHub.TicketPattern != "" {
+		if _, err := regexp.Compile(a.GitHub.TicketPattern); err != nil {
+			return fmt.Errorf("approvals.github.ticket_pattern: %w", err)
+		}
 	}
 	if m := c.Migrations; m != nil && m.Dialect != "" && !oneOf(m.Dialect, []string{"postgres", "mysql"}) {
 		return fmt.Errorf("migrations.dialect: %q is not one of postgres, mysql", m.Dialect)

@@ -176,6 +176,7 @@ func (in *Input) normalise() {
 	}
 	if in.Approvals != nil {
 		nonNil(&in.Approvals.Reviews)
+		nonNil(&in.Approvals.Sources)
 	}
 	if in.Tests != nil {
 		nonNil(&in.Tests.Reports)

@@ -268,24 +268,77 @@ type SLO struct {
 	Error                string   `json:"error,omitempty"`
 }
 
-// Approvals records who approved the release and under which change record.
+// Approvals records who approved the change being released: the reviews
+// of its GitHub pull request, a change record (--change-record), or both.
 type Approvals struct {
-	Source              string     `json:"source"`
-	Author              string     `json:"author,omitempty"`
-	Reviews             []Review   `json:"reviews"`
-	Required            int        `json:"required"`
-	CodeOwnersSatisfied *bool      `json:"code_owners_satisfied,omitempty"`
-	ChangeTicket        string     `json:"change_ticket,omitempty"`
-	Approvers           []string   `json:"approvers,omitempty"`
-	LastPushAt          *time.Time `json:"last_push_at,omitempty"`
-	Location            Location   `json:"location"`
+	// Sources say where the facts came from: github, change-record.
+	Sources []string `json:"sources"`
+	// Repository (owner/name), PullRequest and URL locate the pull request.
+	// PullRequest is 0 when no pull request contains Commit, the released
+	// commit looked up: it was pushed without review.
+	Repository  string `json:"repository,omitempty"`
+	PullRequest int    `json:"pull_request,omitempty"`
+	URL         string `json:"url,omitempty"`
+	Commit      string `json:"commit,omitempty"`
+	// Author wrote the change: the pull request's author, else the change
+	// record's.
+	Author     string `json:"author,omitempty"`
+	HeadBranch string `json:"head_branch,omitempty"`
+	BaseBranch string `json:"base_branch,omitempty"`
+	// HeadSHA is the pull request's head commit: a review of another
+	// commit predates the last push.
+	HeadSHA string `json:"head_sha,omitempty"`
+	// LastPushAt is when the head commit was committed.
+	LastPushAt *time.Time `json:"last_push_at,omitempty"`
+	Reviews    []Review   `json:"reviews"`
+	// Required is the approving review count the base branch's protection
+	// requires; 0 when unprotected or unknown to the token.
+	Required int `json:"required"`
+	// RequestedReviewers are the users (@login) and teams (@org/team)
+	// asked to review who have not yet.
+	RequestedReviewers []string `json:"requested_reviewers,omitempty"`
+	// CodeOwnersFile is the CODEOWNERS file read; CodeOwners the changed
+	// files with the owners its last matching line gives them.
+	CodeOwnersFile string          `json:"code_owners_file,omitempty"`
+	CodeOwners     []CodeOwnership `json:"code_owners,omitempty"`
+	// ChangedFiles counts the pull request's files (GitHub lists at most 3000).
+	ChangedFiles int `json:"changed_files,omitempty"`
+	// Teams are the members of the owner teams, by @org/team.
+	Teams map[string]Team `json:"teams,omitempty"`
+	// ChangeTicket, Risk, RollbackPlan and Approvers come from the change record.
+	ChangeTicket string   `json:"change_ticket,omitempty"`
+	Risk         string   `json:"risk,omitempty"`
+	RollbackPlan string   `json:"rollback_plan,omitempty"`
+	Approvers    []string `json:"approvers,omitempty"`
+	Location     Location `json:"location"`
 }
 
 // Review is one review of the change.
 type Review struct {
 	User  string    `json:"user"`
-	State string    `json:"state"`
+	State string    `json:"state" jsonschema:"enum=APPROVED,enum=CHANGES_REQUESTED,enum=COMMENTED,enum=DISMISSED,enum=PENDING"`
 	At    time.Time `json:"at"`
+	// CommitID is the commit a GitHub review was given on.
+	CommitID string `json:"commit_id,omitempty"`
+	Source   string `json:"source" jsonschema:"enum=github,enum=change-record"`
+	// Role is the approver's role in a change record (e.g. change-manager).
+	Role string `json:"role,omitempty"`
+}
+
+// CodeOwnership is one changed file and its code owners.
+type CodeOwnership struct {
+	Path string `json:"path"`
+	// Owners are @login, @org/team or e-mail entries; empty when no line
+	// matches or the matching line names nobody.
+	Owners []string `json:"owners"`
+	// Line is the CODEOWNERS line that matched; 0 for none.
+	Line int `json:"line,omitempty"`
+}
+
+// Team is an owner team's membership as the token could read it.
+type Team struct {
+	Members []string `json:"members"`
+	Error   string   `json:"error,omitempty"`
 }
 
 // Tests summarises the test results and coverage of the release.

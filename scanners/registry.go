@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/relgate/relgate/config"
+	"github.com/relgate/relgate/scanners/approvals"
 	"github.com/relgate/relgate/scanners/container"
 	"github.com/relgate/relgate/scanners/deps"
 	"github.com/relgate/relgate/scanners/migrations"
@@ -30,11 +31,16 @@ type Target struct {
 	Offline bool
 	// DBDir holds the offline vulnerability databases.
 	DBDir string
+	// ChangeRecord (--change-record), GitHubRepo (--github-repo) and
+	// GitHubPR (--github-pr) say where the approvals are.
+	ChangeRecord string
+	GitHubRepo   string
+	GitHubPR     int
 }
 
 // Names lists every scanner relgate knows, in the order they are reported.
 func Names() []string {
-	return []string{"release", "secrets", "migrations", "deps", "containers", "iac", "tests"}
+	return []string{"release", "secrets", "migrations", "deps", "containers", "iac", "tests", "approvals"}
 }
 
 // New returns the named scanner for the target. An unknown name is an error.
@@ -58,6 +64,8 @@ func New(name string, t Target, cfg *config.Config) (Scanner, error) {
 		return container.NewIaC(t.Dir), nil
 	case "tests":
 		return newTests(t, cfg), nil
+	case "approvals":
+		return newApprovals(t, cfg), nil
 	default:
 		return nil, fmt.Errorf("unknown scanner %q (known: %s)", name, strings.Join(Names(), ", "))
 	}
@@ -107,6 +115,26 @@ func newContainers(t Target, cfg *config.Config) Scanner {
 		}
 	}
 	return container.New(o)
+}
+
+// newApprovals maps the flags and the approvals section of the config onto
+// the approvals scanner: flags win over the config.
+func newApprovals(t Target, cfg *config.Config) Scanner {
+	o := approvals.Options{Dir: t.Dir, ChangeRecord: t.ChangeRecord, Repository: t.GitHubRepo, PullRequest: t.GitHubPR}
+	if cfg != nil && cfg.Approvals != nil {
+		ac := cfg.Approvals
+		if o.ChangeRecord == "" {
+			o.ChangeRecord = ac.ChangeRecord
+		}
+		if gh := ac.GitHub; gh != nil {
+			o.GitHub = gh.Enabled
+			if o.Repository == "" {
+				o.Repository = gh.Repository
+			}
+			o.APIURL, o.CodeOwners, o.TicketPattern = gh.APIURL, gh.CodeOwners, gh.TicketPattern
+		}
+	}
+	return approvals.New(o)
 }
 
 // newTests maps the tests section of the config onto the test results

@@ -30,6 +30,7 @@ type scanOptions struct {
 	scanners  []string
 	timeout   time.Duration
 	saveInput string
+	rc        releaseContextFlags
 	images    []string
 	offline   bool
 	dbDir     string
@@ -45,6 +46,7 @@ func (o *scanOptions) bind(cmd *cobra.Command) {
 	f.StringSliceVar(&o.scanners, "scanners", nil, "scanners to run (default: the config's, else all)")
 	f.DurationVar(&o.timeout, "timeout", 0, "time limit per scanner (default: the config's, else 5m)")
 	f.StringVar(&o.saveInput, "save-input", "", "save the input document to this file")
+	o.rc.bind(f)
 	f.StringArrayVar(&o.images, "image", nil, "container image to scan: registry ref, docker-save tar or OCI layout (repeatable)")
 	f.BoolVar(&o.offline, "offline", false, "use only the local vulnerability databases")
 	f.StringVar(&o.dbDir, "db-dir", "", "directory of the offline vulnerability databases")
@@ -179,6 +181,7 @@ func (a *app) gather(ctx context.Context, dir string, cfg *config.Config, o *sca
 		return nil, err
 	}
 	target := scanners.Target{Dir: dir, Base: o.base, Staged: o.staged, Images: o.images, Offline: o.offline, DBDir: o.dbDir}
+	o.rc.target(&target)
 	jobs := make([]scanners.Job, 0, len(names))
 	for _, n := range names {
 		s, err := scanners.New(n, target, cfg)

@@ -70,7 +70,7 @@ func TestLintContract(t *testing.T) {
 		md("ACME011", "low", "No remediation", "")+"warn contains {\"msg\": \"x\"} if input.j\n\n"+ // POL013
 		md("ACME012", "low", "Unused variable", "r")+"warn contains {\"msg\": \"x\"} if {\n\ty := input.k\n}\n") // POL001
 	writePolicy(t, filepath.Join(dir, "acme_test.rego"), "package relgate.rules.acme_test\n\nimport data.relgate.rules.acme\n\ntest_x if count(acme.deny) == 0\n")
-	writePolicy(t, filepath.Join(dir, "other", "other.rego"), "package relgate.rules.other\n\nimport data.relgate.lib\n\n"+good("ACME001")) // POL007, POL012
+	writePolicy(t, filepath.Join(dir, "other", "other.rego"), "package relgate.rules.other\n\nimport data.relgate.lib\n\n"+good("ACME001"))           // POL007, POL012
 	writePolicy(t, filepath.Join(dir, "boolean.rego"), "package relgate.rules.boolean\n\n"+md("ACME010", "high", "Boolean", "r")+"deny if input.i\n") // POL010
 	writePolicy(t, filepath.Join(dir, "boolean_test.rego"), "package relgate.rules.boolean_test\n\nimport data.relgate.rules.boolean\n\ntest_x if not boolean.deny\n")
 	writePolicy(t, filepath.Join(dir, "conftest.rego"), "package main\n\nimport data.relgate.lib\n\n"+good("ACME020")) // POL011

@@ -62,6 +62,10 @@ type Config struct {
 // net.*, opa.runtime, time.now_ns, rand.*, …); listing one here allows it.
 type PolicyConfig struct {
 	AllowBuiltins []string `json:"allow_builtins,omitempty" yaml:"allow_builtins,omitempty"`
+	// IDPrefixes are the rule id prefixes the team's own policies use (e.g.
+	// ACME for ACME001); relgate policy lint accepts them besides the
+	// built-in ones.
+	IDPrefixes []string `json:"id_prefixes,omitempty" yaml:"id_prefixes,omitempty"`
 }
 
 // ScannersConfig chooses the scanners.

@@ -87,7 +87,7 @@ func findConfig(dir, explicit string) (configSource, error) {
 	if !filepath.IsAbs(path) {
 		path = filepath.Join(dir, path)
 	}
-	data, err := os.ReadFile(path)
+	data, err := os.ReadFile(path) //nolint:gosec // G703: reading the config the user names is the point
 	if err != nil {
 		var pe *os.PathError
 		if errors.As(err, &pe) {
@@ -242,8 +242,8 @@ func checkPatterns(src configSource, vc *gitleaksconfig.ViperConfig) error {
 		}
 	}
 	globals := vc.Allowlists
-	if vc.AllowList != nil {
-		globals = append(globals, vc.AllowList)
+	if vc.AllowList != nil { //nolint:staticcheck // SA1019: gitleaks still reads the old [allowlist] form
+		globals = append(globals, vc.AllowList) //nolint:staticcheck // SA1019: as above
 	}
 	for _, a := range globals {
 		for _, p := range append(append([]string{}, a.Regexes...), a.Paths...) {

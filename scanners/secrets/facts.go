@@ -99,7 +99,8 @@ func (c *collector) fragment(ctx context.Context, fr sources.Fragment, where str
 	if len(fr.Raw) == 0 && fr.FilePath == "" {
 		return
 	}
-	for _, f := range c.d.DetectContext(ctx, detect.Fragment(fr)) {
+	// DetectContext takes v8's deprecated Fragment type; v9 drops it.
+	for _, f := range c.d.DetectContext(ctx, detect.Fragment(fr)) { //nolint:staticcheck // SA1019: the only type v8.30.1 accepts
 		// gitleaks counts columns from the newline before the line, so
 		// they are one too high on every line of a fragment but its first.
 		if f.StartLine > fr.StartLine && f.StartColumn > 1 {

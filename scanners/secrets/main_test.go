@@ -2,6 +2,7 @@ package secrets_test
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -15,11 +16,10 @@ import (
 var binDir string
 
 func TestMain(m *testing.M) {
-	code := m.Run()
+	m.Run()
 	if binDir != "" {
 		os.RemoveAll(binDir)
 	}
-	os.Exit(code)
 }
 
 var builds struct {
@@ -57,7 +57,7 @@ func buildBinary(tb testing.TB, name, pkg string) string {
 		builds.done, builds.errs = map[string]string{}, map[string]error{}
 	}
 	if err := cmd.Run(); err != nil {
-		builds.errs[pkg] = fmt.Errorf("go build %s: %v\n%s", pkg, err, stderr.Bytes())
+		builds.errs[pkg] = fmt.Errorf("go build %s: %w\n%s", pkg, err, stderr.Bytes())
 		tb.Fatal(builds.errs[pkg])
 	}
 	builds.done[pkg] = out
@@ -84,7 +84,7 @@ func runBinary(tb testing.TB, bin string, args ...string) (stdout, stderr []byte
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
 	if err != nil {
-		if _, ok := err.(*exec.ExitError); !ok {
+		if ee := (*exec.ExitError)(nil); !errors.As(err, &ee) {
 			tb.Fatalf("run %s: %v", filepath.Base(bin), err)
 		}
 	}

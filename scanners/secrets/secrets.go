@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -184,7 +185,9 @@ func (s *Scanner) Scan(ctx context.Context, out *engine.Input) (engine.ScannerRu
 		err = ctx.Err()
 	}
 	run.Stats = c.statsMap()
-	run.Stats[statBytes] = int64(d.TotalBytes.Load())
+	if n := d.TotalBytes.Load(); n <= math.MaxInt64 {
+		run.Stats[statBytes] = int64(n)
+	}
 	if err != nil {
 		return run, err
 	}

@@ -130,3 +130,20 @@ func TestConfigFromEnvironment(t *testing.T) {
 		t.Errorf("bad env config: %v", err)
 	}
 }
+
+// TestExtendPath: an [extend] path is read relative to the config file, so
+// the gate finds it from any working directory.
+func TestExtendPath(t *testing.T) {
+	if isolated(t) {
+		return
+	}
+	gittest.Isolate(t)
+	r := gittest.New(t)
+	r.Write("security/base.toml", "[[rules]]\nid = \"in-house-token\"\nregex = '''rgt_[a-z2-7]{20}'''\nkeywords = [\"rgt_\"]\n")
+	r.Write("security/gitleaks.toml", "[extend]\npath = \"base.toml\"\n")
+	r.Write("a.txt", "x = rgt_abcdefghijklmnopqrst\n")
+	in, _ := scan(t, secrets.Options{Dir: r.Dir, Config: "security/gitleaks.toml", History: secrets.HistoryNone})
+	if got := where(in); strings.Join(got, ",") != "in-house-token a.txt tree" {
+		t.Fatalf("findings %v, want the extended config's rule", got)
+	}
+}

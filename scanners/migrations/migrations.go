@@ -258,7 +258,8 @@ func sections(f file, src *source, dialect string) ([]section, []engine.ParseErr
 }
 
 // markedSections cuts a file at its up and down marker lines.
-func markedSections(src *source, upMarker, downMarker string, opts func(string, *section), noTx func() bool) ([]section, []engine.ParseError) {
+func markedSections(src *source, upMarker, downMarker string, opts func(string, *section), noTxFn func() bool) ([]section, []engine.ParseError) {
+	noTx := noTxFn()
 	type mark struct {
 		dir  string
 		line span
@@ -285,7 +286,7 @@ func markedSections(src *source, upMarker, downMarker string, opts func(string, 
 			s.to = marks[i+1].line.start
 		}
 		opts(src.text[m.line.start:m.line.end], &s)
-		if noTx() {
+		if noTx {
 			s.tx = txNone
 		}
 		if j := slices.IndexFunc(secs, func(x section) bool { return x.direction == s.direction }); j >= 0 {

@@ -116,7 +116,8 @@ func mysqlSplit(src *source, from, to int) (pieces, comments []span, errs []engi
 	for i := from; i < to; {
 		c := s[i]
 		switch {
-		case first < 0 && atLineStart(s, from, i) && hasPrefixFold(s[i:to], "delimiter") && i+9 < to && (s[i+9] == ' ' || s[i+9] == '\t'):
+		case first < 0 && (c == 'd' || c == 'D') && hasPrefixFold(s[i:to], "delimiter") && i+9 < to &&
+			(s[i+9] == ' ' || s[i+9] == '\t') && atLineStart(s, from, i):
 			end := src.lineEnd(i)
 			end = min(end, to)
 			if d := strings.TrimSpace(s[i+9 : end]); d != "" {

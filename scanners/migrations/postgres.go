@@ -3,6 +3,7 @@ package migrations
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
 	pgparser "github.com/pganalyze/pg_query_go/v6/parser"
@@ -18,6 +19,11 @@ import (
 // facts at the statement where it starts.
 func parsePostgres(src *source, from, to int) (sc script) {
 	text := src.text[from:to]
+	if at := deepComment(text); at >= 0 {
+		sc.errors = append(sc.errors, parseErrorf(src, from+at,
+			"block comments nested more than %d deep: not parsed", maxCommentDepth))
+		return sc
+	}
 	toks, scanErr := pgTokens(text, from)
 	for _, t := range toks {
 		if t.comment {
@@ -156,4 +162,33 @@ func pgMessage(err error) string {
 		return clip(pe.Message)
 	}
 	return clip(err.Error())
+}
+
+// maxCommentDepth bounds nested /* */ comments. PostgreSQL's lexer takes
+// time quadratic in their depth (8,000 levels: seconds); no migration
+// nests more than a few.
+const maxCommentDepth = 500
+
+// deepComment returns the offset where /* comments nest deeper than
+// maxCommentDepth, or -1. It ignores quoting, so it may over-count, never
+// under-count.
+func deepComment(text string) int {
+	if strings.Count(text, "/*") <= maxCommentDepth {
+		return -1
+	}
+	depth := 0
+	for i := 0; i+1 < len(text); i++ {
+		switch {
+		case text[i] == '/' && text[i+1] == '*':
+			depth++
+			if depth > maxCommentDepth {
+				return i
+			}
+			i++
+		case text[i] == '*' && text[i+1] == '/' && depth > 0:
+			depth--
+			i++
+		}
+	}
+	return -1
 }

@@ -38,18 +38,19 @@ func (s *source) line(off int) int {
 }
 
 // lineEnd returns the offset of the '\n' ending the line of off, or the end
-// of the text.
+// of the text. The line index answers it without scanning the line: a
+// one-line file can hold thousands of statements.
 func (s *source) lineEnd(off int) int {
-	if i := strings.IndexByte(s.text[off:], '\n'); i >= 0 {
-		return off + i
+	if l := s.line(off); l < len(s.lines) {
+		return s.lines[l] - 1
 	}
 	return len(s.text)
 }
 
 // nextLine returns the offset of the line after the one holding off.
 func (s *source) nextLine(off int) int {
-	if e := s.lineEnd(off); e < len(s.text) {
-		return e + 1
+	if l := s.line(off); l < len(s.lines) {
+		return s.lines[l]
 	}
 	return len(s.text)
 }

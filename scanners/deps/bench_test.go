@@ -2,6 +2,7 @@ package deps
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -101,7 +102,8 @@ func BenchmarkOSVScannerCLI(b *testing.B) {
 		cmd := exec.Command(bin, args...)
 		out, err := cmd.Output()
 		// Exit 1 means vulnerabilities were found, which they are.
-		if ee, ok := err.(*exec.ExitError); err != nil && (!ok || ee.ExitCode() != 1) {
+		var ee *exec.ExitError
+		if err != nil && (!errors.As(err, &ee) || ee.ExitCode() != 1) {
 			b.Fatalf("osv-scanner: %v", err)
 		}
 		if !strings.Contains(string(out), "RUSTSEC-2020-0071") {
@@ -147,7 +149,7 @@ func osvScannerCLI(b *testing.B) string {
 		cmd.Dir = filepath.Join("..", "..")
 		cmd.Env = append(os.Environ(), "GOEXPERIMENT=jsonv2")
 		if out, err := cmd.CombinedOutput(); err != nil {
-			cliErr = fmt.Errorf("build osv-scanner: %v\n%s", err, out)
+			cliErr = fmt.Errorf("build osv-scanner: %w\n%s", err, out)
 		}
 	})
 	if cliErr != nil {

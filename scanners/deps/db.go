@@ -140,7 +140,7 @@ func checkArchive(dir, eco string) (Manifest, error) {
 		if zerr != nil {
 			return Manifest{}, fmt.Errorf("corrupt archive %s: %w", path, zerr)
 		}
-		zr.Close()
+		_ = zr.Close() // read-only
 		return Manifest{Ecosystem: eco, UpdatedAt: info.ModTime(), Size: info.Size()}, nil
 	}
 	if info.Size() != m.Size {
@@ -207,7 +207,7 @@ func install(dir, eco, tmp string, m Manifest) (Manifest, error) {
 	if err != nil {
 		return m, err
 	}
-	defer os.Remove(mtmp)
+	defer func() { _ = os.Remove(mtmp) }() // a no-op once installed
 	// The manifest goes last: between the two renames the archive is new
 	// and the manifest old, which fails the hash check and so fails closed.
 	if err := os.Rename(tmp, filepath.Join(ecoDir, archiveName)); err != nil {
@@ -232,7 +232,7 @@ func writeTemp(dir, pattern string, data []byte) (string, error) {
 		err = cerr
 	}
 	if err != nil {
-		os.Remove(f.Name())
+		_ = os.Remove(f.Name())
 		return "", fmt.Errorf("write %s: %w", f.Name(), err)
 	}
 	return f.Name(), nil
@@ -274,36 +274,37 @@ func buildEcosystem(src, dir, eco string, updated time.Time) error {
 		return err
 	}
 	tmp := f.Name()
-	defer os.Remove(tmp)
-	zw := zip.NewWriter(f)
-	for _, file := range files {
-		data, err := os.ReadFile(file)
-		if err != nil {
-			f.Close()
-			return err
-		}
-		if _, err := ValidateRecord(data); err != nil {
-			f.Close()
-			return fmt.Errorf("%s: %w", filepath.Base(file), err)
-		}
-		// A fixed timestamp keeps the archive, and so its hash, reproducible.
-		w, err := zw.CreateHeader(&zip.FileHeader{Name: filepath.Base(file), Method: zip.Deflate, Modified: updated.UTC()})
-		if err != nil {
-			f.Close()
-			return err
-		}
-		if _, err := w.Write(data); err != nil {
-			f.Close()
-			return err
-		}
+	defer func() { _ = os.Remove(tmp) }() // a no-op once installed
+	err = writeArchive(f, files, updated)
+	if cerr := f.Close(); err == nil {
+		err = cerr
 	}
-	if err := zw.Close(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
+	if err != nil {
 		return err
 	}
 	_, err = install(dir, eco, tmp, Manifest{Ecosystem: eco, Source: "file://" + filepath.ToSlash(src), UpdatedAt: updated.UTC(), DownloadedAt: updated.UTC()})
 	return err
+}
+
+// writeArchive zips the validated records.
+func writeArchive(w io.Writer, files []string, updated time.Time) error {
+	zw := zip.NewWriter(w)
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			return err
+		}
+		if _, err := ValidateRecord(data); err != nil {
+			return fmt.Errorf("%s: %w", filepath.Base(file), err)
+		}
+		// A fixed timestamp keeps the archive, and so its hash, reproducible.
+		fw, err := zw.CreateHeader(&zip.FileHeader{Name: filepath.Base(file), Method: zip.Deflate, Modified: updated.UTC()})
+		if err != nil {
+			return err
+		}
+		if _, err := fw.Write(data); err != nil {
+			return err
+		}
+	}
+	return zw.Close()
 }

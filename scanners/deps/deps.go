@@ -268,7 +268,7 @@ func ProjectEcosystems(ctx context.Context, dir string, exclude []string) ([]str
 	if err != nil {
 		return nil, fmt.Errorf("create temporary directory: %w", err)
 	}
-	defer os.RemoveAll(empty)
+	defer func() { _ = os.RemoveAll(empty) }()
 	res, _, err := runOSV(actions(abs, true, empty, exclude, nil))
 	if err := scanError(err); err != nil {
 		return nil, err

@@ -1,7 +1,6 @@
 package deps
 
 import (
-	"bytes"
 	"encoding/json"
 	"path"
 	"strings"
@@ -211,10 +210,4 @@ func cargoRoots(lines []string) map[string]bool {
 	}
 	flush()
 	return out
-}
-
-// same reports whether two lockfile texts are byte-identical, ignoring a
-// final newline.
-func same(a, b []byte) bool {
-	return bytes.Equal(bytes.TrimRight(a, "\n"), bytes.TrimRight(b, "\n"))
 }

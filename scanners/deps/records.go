@@ -76,7 +76,7 @@ func validateZip(path string) (zipStats, error) {
 	if err != nil {
 		return st, fmt.Errorf("open archive: %w", err)
 	}
-	defer zr.Close()
+	defer func() { _ = zr.Close() }() // read-only
 	for _, f := range zr.File {
 		if !strings.HasSuffix(f.Name, ".json") {
 			continue
@@ -106,7 +106,7 @@ func readZipFile(f *zip.File) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer rc.Close()
+	defer func() { _ = rc.Close() }() // read-only
 	data, err := io.ReadAll(io.LimitReader(rc, maxRecordSize+1))
 	if err != nil {
 		return nil, err

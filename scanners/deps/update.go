@@ -127,7 +127,7 @@ func updateEcosystem(ctx context.Context, opts UpdateOptions, eco string) (Ecosy
 	if err != nil {
 		return EcosystemUpdate{}, err
 	}
-	defer os.Remove(tmp) // a no-op once installed
+	defer func() { _ = os.Remove(tmp) }() // a no-op once installed
 	now := opts.Now().UTC()
 	updated := now
 	if !lastModified.IsZero() && lastModified.Before(now) {
@@ -153,7 +153,7 @@ func download(ctx context.Context, client *http.Client, url, dir string) (string
 	if err != nil {
 		return "", time.Time{}, fmt.Errorf("download %s: %w", url, err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	if resp.StatusCode != http.StatusOK {
 		return "", time.Time{}, fmt.Errorf("download %s: server returned %s", url, resp.Status)
 	}
@@ -170,7 +170,7 @@ func download(ctx context.Context, client *http.Client, url, dir string) (string
 		err = cerr
 	}
 	fail := func(err error) (string, time.Time, error) {
-		os.Remove(f.Name())
+		_ = os.Remove(f.Name())
 		return "", time.Time{}, fmt.Errorf("download %s: %w", url, err)
 	}
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"maps"
 	"regexp"
@@ -98,7 +99,29 @@ func (w *Workbench) Lint(opts LintOptions) *Decision {
 	l.compile()
 	defs := l.contract()
 	l.ids(defs, opts.Prefixes)
+	return l.decision()
+}
 
+// LintLoadError turns policies that could not even be parsed into POL001
+// findings, so lint's reports (SARIF too) point at them like at any other
+// problem. ok is false for other errors.
+func LintLoadError(err error) (d *Decision, ok bool) {
+	var pe *PolicyError
+	if !errors.As(err, &pe) || len(pe.Errs) == 0 {
+		return nil, false
+	}
+	l := &linter{}
+	for _, e := range pe.Errs {
+		file, row := "", 0
+		if e.Location != nil {
+			file, row = e.Location.File, e.Location.Row
+		}
+		l.add("POL001", file, row, "%s: %s", e.Code, e.Message)
+	}
+	return l.decision(), true
+}
+
+func (l *linter) decision() *Decision {
 	d := &Decision{APIVersion: APIVersion, Kind: KindDecision, Result: ResultPass, Score: 100, Environment: "policy-lint"}
 	for _, f := range l.findings {
 		if SeverityRank(f.Severity) <= SeverityRank("high") {

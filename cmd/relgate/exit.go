@@ -38,9 +38,12 @@ func exitCode(err error, fromCobra bool) int {
 		ie *engine.InputError
 		se *secrets.UsageError // --staged/--base without git or a repository, a bad base
 	)
+	var xw *exitWith // a command that mirrors another tool's exit codes
 	switch {
 	case err == nil:
 		return exitPass
+	case errors.As(err, &xw):
+		return xw.code
 	case errors.Is(err, errGateFailed):
 		return exitFail
 	case errors.As(err, &ue), errors.As(err, &ce), errors.As(err, &pe), errors.As(err, &ie), errors.As(err, &se):

@@ -1,0 +1,232 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/relgate/relgate/engine"
+	"github.com/relgate/relgate/report"
+)
+
+// exitWith ends a command with an exit code of its own: policy test exits
+// as `opa test` does, which CI scripts written for opa expect.
+type exitWith struct {
+	code int
+	err  error
+}
+
+func (e *exitWith) Error() string { return e.err.Error() }
+func (e *exitWith) Unwrap() error { return e.err }
+
+func (a *app) policyCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "policy",
+		Short: "Policy workbench: test, lint and document Rego policies",
+		Long: "Policy workbench for the teams who write relgate's Rego. DIR… are policy directories or files\n" +
+			"(default: the config's policies); the built-in library is always loaded beside them.",
+	}
+	cmd.AddCommand(a.policyTestCommand(), a.policyLintCommand(), a.policyDocCommand())
+	return cmd
+}
+
+// policyOptions are the flags every policy command shares.
+type policyOptions struct{ config string }
+
+func (o *policyOptions) bind(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&o.config, "config", "", "config file (default ./.relgate.yaml)")
+}
+
+// workbench loads the built-in policies and DIR… (else the config's
+// policies), tests included, under the config's sandbox.
+func (o *policyOptions) workbench(args []string) (*engine.Workbench, []string, error) {
+	wd, err := os.Getwd()
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg, _, err := loadConfig(o.config, wd)
+	if err != nil {
+		return nil, nil, err
+	}
+	paths := args
+	if len(paths) == 0 {
+		cfgDir := wd
+		if o.config != "" {
+			cfgDir = filepath.Dir(o.config)
+		}
+		for _, p := range cfg.Policies {
+			if !filepath.IsAbs(p) {
+				p = filepath.Join(cfgDir, p)
+			}
+			paths = append(paths, p)
+		}
+	}
+	for _, p := range paths {
+		if _, err := os.Stat(p); err != nil {
+			return nil, nil, &engine.PolicyError{Err: fmt.Errorf("read policy %s: %w", p, unwrapPathError(err))}
+		}
+	}
+	var allow, prefixes []string
+	if cfg.Policy != nil {
+		allow, prefixes = cfg.Policy.AllowBuiltins, cfg.Policy.IDPrefixes
+	}
+	wb, err := engine.LoadWorkbench(engine.WorkbenchOptions{Paths: paths, AllowBuiltins: allow})
+	return wb, prefixes, err
+}
+
+func (a *app) policyTestCommand() *cobra.Command {
+	var po policyOptions
+	var opts engine.TestOptions
+	var threshold float64
+	var format string
+	cmd := &cobra.Command{
+		Use:   "test [DIR…]",
+		Short: "Run the Rego unit tests of the built-in and the given policies",
+		Long: "Run the Rego unit tests (test_* rules) of the built-in and the given policies with OPA's tester.\n" +
+			"A failing test shows the expression that failed, its variables and the test's print() output.\n" +
+			"Coverage counts the lines of the given policies (else the built-in ones), test files left out.\n\n" +
+			"Exit codes, as opa test: 0 all tests passed, 1 the policies could not be loaded or compiled,\n" +
+			"2 a test failed or errored, or coverage is below --threshold.",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			a.ran = true
+			if threshold < 0 || threshold > 100 {
+				return usage(fmt.Errorf("--threshold: %v is not a percentage between 0 and 100", threshold))
+			}
+			if format != "pretty" && format != "json" {
+				return usage(fmt.Errorf("--format: unknown format %q (known: pretty, json)", format))
+			}
+			opts.Coverage = opts.Coverage || threshold > 0
+			opts.JSON, opts.Out = format == "json", a.stdout
+			wb, _, err := po.workbench(args)
+			if err != nil {
+				return &exitWith{1, err}
+			}
+			sum, err := wb.Test(cmd.Context(), opts)
+			var pe *engine.PolicyError
+			switch {
+			case errors.As(err, &pe):
+				return &exitWith{1, err}
+			case err != nil:
+				return usage(err)
+			case sum.Failed():
+				return &exitWith{2, fmt.Errorf("%d of %d policy tests failed", sum.Fail+sum.Error, sum.Pass+sum.Fail+sum.Error+sum.Skip)}
+			case sum.Coverage != nil && *sum.Coverage < threshold:
+				return &exitWith{2, fmt.Errorf("coverage %.1f%% is below the threshold %v%%", *sum.Coverage, threshold)}
+			case sum.Pass+sum.Fail+sum.Error+sum.Skip == 0:
+				fmt.Fprintln(a.stderr, "relgate: no tests ran")
+			}
+			return nil
+		},
+	}
+	po.bind(cmd)
+	f := cmd.Flags()
+	f.BoolVar(&opts.Coverage, "coverage", false, "report test coverage of the policies")
+	f.Float64Var(&threshold, "threshold", 0, "fail (exit 2) when coverage is below PCT (implies --coverage)")
+	f.StringVarP(&opts.Run, "run", "r", "", "run only the tests whose full name (data.pkg.test_x) matches REGEX")
+	f.BoolVarP(&opts.Verbose, "verbose", "v", false, "list every test, not only the failing ones")
+	f.StringVarP(&format, "format", "f", "pretty", "output format: pretty, json")
+	f.DurationVar(&opts.Timeout, "timeout", 5*time.Second, "time limit per test")
+	return cmd
+}
+
+func (a *app) policyLintCommand() *cobra.Command {
+	var po policyOptions
+	var gopts gateOptions
+	var prefixes []string
+	cmd := &cobra.Command{
+		Use:   "lint [DIR…]",
+		Short: "Compile policies strictly and check relgate's rule contract",
+		Long: "Compile the given policies (else the built-in ones) with OPA's strict compiler and check the\n" +
+			"rule contract: every deny and warn has METADATA with title, custom.id and custom.severity; ids\n" +
+			"are unique, carry a known prefix and do not reuse built-in ids; results carry the contract's\n" +
+			"fields; each rule file has tests. Findings are reported in any report format; exit 1 when one\n" +
+			"is high or worse. For style, run Regal on the policy directory as well (see docs/policies.md).",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			a.ran = true
+			reports, err := gopts.parseReports()
+			if err != nil {
+				return err
+			}
+			wb, cfgPrefixes, err := po.workbench(args)
+			var d *engine.Decision
+			if err != nil {
+				var ok bool
+				if d, ok = engine.LintLoadError(err); !ok {
+					return err
+				}
+			} else {
+				d = wb.Lint(engine.LintOptions{Prefixes: append(slices.Clone(cfgPrefixes), prefixes...)})
+			}
+			return a.writeDecision(d, report.Options{Version: version, Rules: engine.LintRules}, &gopts, reports)
+		},
+	}
+	po.bind(cmd)
+	f := cmd.Flags()
+	f.StringVarP(&gopts.format, "format", "f", "table", "report format on stdout: "+strings.Join(report.Formats(), ", "))
+	f.StringArrayVar(&gopts.reports, "report", nil, "also write a report: FORMAT=PATH (repeatable)")
+	f.StringArrayVar(&prefixes, "prefix", nil, "a rule id prefix of the team's own, besides policy.id_prefixes (repeatable)")
+	return cmd
+}
+
+// writeDecision writes a decision made outside the gate (policy lint) like
+// judge does, and fails when it fails.
+func (a *app) writeDecision(d *engine.Decision, opts report.Options, o *gateOptions, reports []reportFile) error {
+	for _, r := range reports {
+		err := writeFileAtomic(r.path, func(w io.Writer) error { return report.Write(w, r.format, d, opts) })
+		if err != nil {
+			return fmt.Errorf("write %s report: %w", r.format, err)
+		}
+	}
+	opts.Color = o.format == "table" && isTerminal(a.stdout) && os.Getenv("NO_COLOR") == ""
+	if err := report.Write(a.stdout, o.format, d, opts); err != nil {
+		return fmt.Errorf("write %s report: %w", o.format, err)
+	}
+	if d.Failed() {
+		return errGateFailed
+	}
+	return nil
+}
+
+func (a *app) policyDocCommand() *cobra.Command {
+	var po policyOptions
+	var format, output string
+	cmd := &cobra.Command{
+		Use:   "doc [DIR…]",
+		Short: "Write the catalogue of rules (Markdown or JSON) from their METADATA",
+		Long: "Write the catalogue of every rule of the given policies (else the built-in ones) from METADATA:\n" +
+			"id, title, severity per variant, description, remediation, links and source file.\n" +
+			"docs/policies.md is `relgate policy doc`.",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			a.ran = true
+			write := engine.WriteCatalogueMarkdown
+			switch format {
+			case "markdown":
+			case "json":
+				write = engine.WriteCatalogueJSON
+			default:
+				return usage(fmt.Errorf("--format: unknown format %q (known: markdown, json)", format))
+			}
+			wb, _, err := po.workbench(args)
+			if err != nil {
+				return err
+			}
+			pkgs := wb.Catalogue()
+			if output == "" {
+				return write(a.stdout, pkgs)
+			}
+			return writeFileAtomic(output, func(w io.Writer) error { return write(w, pkgs) })
+		},
+	}
+	po.bind(cmd)
+	f := cmd.Flags()
+	f.StringVarP(&format, "format", "f", "markdown", "output format: markdown, json")
+	f.StringVarP(&output, "output", "o", "", "write to this file instead of stdout")
+	return cmd
+}

@@ -1,0 +1,78 @@
+package engine_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/relgate/relgate/engine"
+)
+
+// TestPoliciesDocGolden fails when docs/policies.md no longer says what the
+// built-in policies' METADATA says. Regenerate with
+// go test ./engine -run Golden -update (or make update).
+func TestPoliciesDocGolden(t *testing.T) {
+	wb, err := engine.LoadWorkbench(engine.WorkbenchOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got bytes.Buffer
+	if err := engine.WriteCatalogueMarkdown(&got, wb.Catalogue()); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join("..", "docs", "policies.md")
+	if *update {
+		if err := os.WriteFile(path, got.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got.Bytes(), want) {
+		t.Fatalf("%s is stale: the policies' METADATA changed. Run: go test ./engine -run Golden -update", path)
+	}
+}
+
+func TestCatalogue(t *testing.T) {
+	wb, err := engine.LoadWorkbench(engine.WorkbenchOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pkgs := wb.Catalogue()
+	ids := map[string]engine.RuleDoc{}
+	for _, p := range pkgs {
+		for _, r := range p.Rules {
+			if _, dup := ids[r.ID]; dup {
+				t.Errorf("%s listed twice", r.ID)
+			}
+			ids[r.ID] = r
+			if r.Title == "" || len(r.Variants) == 0 || !strings.HasPrefix(r.File, "policies/") {
+				t.Errorf("%s: incomplete entry %+v", r.ID, r)
+			}
+		}
+	}
+	// SCN001 denies in production and warns elsewhere: one entry, two variants.
+	if v := ids["SCN001"].Variants; len(v) != 2 {
+		t.Errorf("SCN001 variants = %+v, want deny and warn", v)
+	}
+	for _, id := range []string{"WVR001", "WVR003", "SEC001"} {
+		if _, ok := ids[id]; !ok {
+			t.Errorf("%s is not in the catalogue", id)
+		}
+	}
+	var js bytes.Buffer
+	if err := engine.WriteCatalogueJSON(&js, pkgs); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Packages []engine.PackageDoc `json:"packages"`
+	}
+	if err := json.Unmarshal(js.Bytes(), &doc); err != nil || len(doc.Packages) != len(pkgs) {
+		t.Fatalf("json catalogue: %v", err)
+	}
+}

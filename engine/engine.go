@@ -9,6 +9,7 @@ import (
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/storage"
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
 	"github.com/open-policy-agent/opa/v1/util"
 )
@@ -33,6 +34,9 @@ type Engine struct {
 	query        rego.PreparedEvalQuery
 	rules        []RuleInfo
 	policyDigest string
+	// compiler and store are kept for Explain, which traces one rule.
+	compiler *ast.Compiler
+	store    storage.Store
 }
 
 // New loads and compiles the built-in and user policies once and prepares
@@ -75,10 +79,11 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
+	store := inmem.NewFromObject(data)
 	pq, err := rego.New(
 		rego.Query(Query),
 		rego.Compiler(compiler),
-		rego.Store(inmem.NewFromObject(data)),
+		rego.Store(store),
 	).PrepareForEval(ctx)
 	if err != nil {
 		var errs ast.Errors
@@ -87,7 +92,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 		}
 		return nil, &PolicyError{Err: fmt.Errorf("prepare query: %w", err)}
 	}
-	return &Engine{query: pq, rules: rulesFromAnnotations(compiler), policyDigest: digest}, nil
+	return &Engine{query: pq, rules: rulesFromAnnotations(compiler), policyDigest: digest, compiler: compiler, store: store}, nil
 }
 
 // Rules lists every rule known to the engine, sorted by id.

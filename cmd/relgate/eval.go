@@ -13,7 +13,7 @@ import (
 
 func (a *app) evalCommand() *cobra.Command {
 	var gopts gateOptions
-	var inputPath, configPath, env, waiversPath string
+	var inputPath, configPath, env, waiversPath, explain string
 	cmd := &cobra.Command{
 		Use:   "eval --input FILE|-",
 		Short: "Judge a saved input document (reproduces a decision)",
@@ -56,6 +56,9 @@ func (a *app) evalCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if explain != "" {
+				return explainRule(cmd.Context(), eng, in, explain, a.stdout)
+			}
 			return a.judge(cmd.Context(), eng, in, shown, &gopts, reports)
 		},
 	}
@@ -65,6 +68,7 @@ func (a *app) evalCommand() *cobra.Command {
 	f.StringVar(&configPath, "config", "", "config file (default ./.relgate.yaml)")
 	f.StringVar(&env, "env", "", "judge for this environment instead of the document's")
 	f.StringVar(&waiversPath, "waivers", "", "judge with this waiver file instead of the document's waivers")
+	f.StringVar(&explain, "explain", "", "explain why RULE (an id like REL001, or a path like relgate.rules.release.deny) fired or did not")
 	return cmd
 }
 

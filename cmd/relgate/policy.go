@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -229,4 +230,14 @@ func (a *app) policyDocCommand() *cobra.Command {
 	f.StringVarP(&format, "format", "f", "markdown", "output format: markdown, json")
 	f.StringVarP(&output, "output", "o", "", "write to this file instead of stdout")
 	return cmd
+}
+
+// explainRule is eval --explain: the trace of one rule instead of a report.
+func explainRule(ctx context.Context, eng *engine.Engine, in *engine.Input, rule string, w io.Writer) error {
+	err := eng.Explain(ctx, in, rule, w)
+	var ee *engine.ExplainError
+	if errors.As(err, &ee) {
+		return usage(err)
+	}
+	return err
 }

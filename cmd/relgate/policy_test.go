@@ -244,3 +244,22 @@ func repoRoot(t *testing.T) string {
 	}
 	return wd
 }
+
+// TestEvalExplain: eval --explain tells why a rule fired, for a saved input.
+func TestEvalExplain(t *testing.T) {
+	dir := acmeDir(t, "1")
+	in := writeFile(t, filepath.Join(t.TempDir(), "in.json"),
+		`{"apiVersion":"relgate.dev/v1","kind":"ReleaseInput","release":{"environment":"production","time":"2026-11-20T00:00:00Z","labels":["CHG-7"]}}`)
+	code, stdout, stderr := cli(t, "eval", "--input", in, "--policy", dir, "--explain", "ACME001")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	for _, want := range []string{"ACME001 — Release without a change ticket", "DID NOT FIRE", "acme.rego:17: not data.relgate.rules.acme.ticket", "decision: no finding of this rule"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("explanation lacks %q:\n%s", want, stdout)
+		}
+	}
+	if code, _, stderr := cli(t, "eval", "--input", in, "--explain", "ACME999"); code != exitUsage || !strings.Contains(stderr, "ACME999") {
+		t.Errorf("unknown rule: exit %d %s", code, stderr)
+	}
+}

@@ -95,18 +95,12 @@ func loadModules(userPaths []string, caps *ast.Capabilities) (map[string]*ast.Mo
 	if len(userPaths) == 0 {
 		return modules, data, nil
 	}
-	user, err := loader.NewFileLoader().
-		WithProcessAnnotation(true).
-		WithRegoVersion(ast.RegoV1).
-		WithCapabilities(caps).
-		Filtered(userPaths, excludeTests)
+	user, data, err := loadUser(userPaths, caps, false, modules)
 	if err != nil {
-		return nil, nil, policyLoadError(err)
+		return nil, nil, err
 	}
-	for name, f := range user.Modules {
-		modules[name] = f.Parsed
-	}
-	return modules, user.Documents, nil
+	maps.Copy(modules, user)
+	return modules, data, nil
 }
 
 func excludeTests(_ string, info fs.FileInfo, _ int) bool {

@@ -69,7 +69,7 @@ func LoadWorkbench(opts WorkbenchOptions) (*Workbench, error) {
 	if len(opts.Paths) == 0 {
 		return w, nil
 	}
-	user, data, err := loadUser(opts.Paths, caps, nil)
+	user, data, err := loadUser(opts.Paths, caps, true, w.Modules)
 	if err != nil {
 		return nil, err
 	}
@@ -98,23 +98,47 @@ func (w *Workbench) subject() []string {
 }
 
 // loadUser loads the user's policy paths: directories and files of Rego,
-// JSON and YAML data. filter leaves files out (tests, when gating).
-func loadUser(paths []string, caps *ast.Capabilities, filter loader.Filter) (map[string]*ast.Module, map[string]any, error) {
-	res, err := loader.NewFileLoader().
-		WithProcessAnnotation(true).
-		WithRegoVersion(ast.RegoV1).
-		WithCapabilities(caps).
-		Filtered(paths, filter)
-	if err != nil {
-		return nil, nil, policyLoadError(err)
+// JSON and YAML data, and OPA bundles. Test files are left out unless
+// tests is set (they are for relgate policy test, not for gating).
+// builtin are the built-in modules, whose packages bundles may not claim.
+func loadUser(paths []string, caps *ast.Capabilities, tests bool, builtin map[string]*ast.Module) (map[string]*ast.Module, map[string]any, error) {
+	var files, bundles []string
+	for _, p := range paths {
+		if IsBundle(p) {
+			bundles = append(bundles, p)
+		} else {
+			files = append(files, p)
+		}
 	}
-	modules := make(map[string]*ast.Module, len(res.Modules))
-	for _, f := range res.Modules {
-		// Keyed by the file name the module's locations carry, so that
-		// coverage and errors agree on it.
-		modules[f.Name] = f.Parsed
+	modules := map[string]*ast.Module{}
+	data := map[string]any{}
+	if len(files) > 0 {
+		var filter loader.Filter
+		if !tests {
+			filter = excludeTests
+		}
+		res, err := loader.NewFileLoader().
+			WithProcessAnnotation(true).
+			WithRegoVersion(ast.RegoV1).
+			WithCapabilities(caps).
+			Filtered(files, filter)
+		if err != nil {
+			return nil, nil, policyLoadError(err)
+		}
+		for _, f := range res.Modules {
+			// Keyed by the file name the module's locations carry, so that
+			// coverage and errors agree on it.
+			modules[f.Name] = f.Parsed
+		}
+		data = res.Documents
 	}
-	return modules, res.Documents, nil
+	bs := &bundleSet{caps: caps, tests: tests, builtin: builtinRoots(builtin), modules: modules, data: data, roots: map[string]string{}}
+	for _, b := range bundles {
+		if err := bs.load(b); err != nil {
+			return nil, nil, err
+		}
+	}
+	return modules, data, nil
 }
 
 func isTestFile(name string) bool { return strings.HasSuffix(name, "_test.rego") }

@@ -12,26 +12,20 @@ package relgate.rules.migrations
 
 import data.relgate.lib
 
-# judged are the migrations this gate decides on: those the change adds or
-# edits, or every one when no change range was given.
-judged contains m if {
+# judged_migrations are those this gate decides on: the ones the change
+# adds or edits, or every one when no change range was given.
+judged_migrations := [m |
 	some m in input.migrations
 	object.get(m, "change", "unknown") != "unchanged"
-}
+]
 
-# up holds every statement of a judged migration's up direction, with its
-# migration: the statements a deploy runs.
-up contains [m, s] if {
-	some m in judged
+# up_migrations are the up directions of the judged migrations: what a
+# deploy runs. Rules iterate these arrays; sets of statements would hash
+# whole objects, and a 1,000-file release would take seconds.
+up_migrations := [m |
+	some m in judged_migrations
 	object.get(m, "direction", "up") != "down"
-	some s in m.statements
-}
-
-# existing holds the statements on a table that released code already has.
-existing contains [m, s] if {
-	some [m, s] in up
-	not s.new_table
-}
+]
 
 # stmt_finding reports a statement: its file and lines, and its fingerprint,
 # which an inline relgate:ignore waiver names.
@@ -78,9 +72,11 @@ blocking_locks := {"ACCESS EXCLUSIVE", "EXCLUSIVE", "SHARE ROW EXCLUSIVE", "SHAR
 #   - ref: https://squawkhq.com/docs/require-concurrent-index-creation
 deny contains v if {
 	md := rego.metadata.rule()
-	some [m, s] in existing
+	some m in up_migrations
 	m.dialect == "postgres"
+	some s in m.statements
 	s.kind == "create_index"
+	not s.new_table
 	not s.concurrently
 	v := stmt_finding(md, m, s, sprintf("CREATE INDEX on %s (%s) without CONCURRENTLY blocks writes to the table while the index builds", [s.table, columns(s)]))
 }
@@ -100,9 +96,11 @@ deny contains v if {
 #   - ref: https://squawkhq.com/docs/require-concurrent-index-deletion
 deny contains v if {
 	md := rego.metadata.rule()
-	some [m, s] in existing
+	some m in up_migrations
 	m.dialect == "postgres"
+	some s in m.statements
 	s.kind == "drop_index"
+	not s.new_table
 	not s.concurrently
 	v := stmt_finding(md, m, s, sprintf("DROP INDEX %s without CONCURRENTLY locks its table against reads and writes", [target(s)]))
 }
@@ -138,8 +136,9 @@ non_transactional(s) if s.kind in no_transaction_kinds
 #   - ref: https://www.postgresql.org/docs/current/protocol-flow.html#PROTOCOL-FLOW-MULTI-STATEMENT
 deny contains v if {
 	md := rego.metadata.rule()
-	some [m, s] in up
+	some m in up_migrations
 	m.dialect == "postgres"
+	some s in m.statements
 	s.in_transaction
 	non_transactional(s)
 	v := stmt_finding(md, m, s, sprintf("%s cannot run inside a transaction, and this %s migration runs in one", [upper(replace(s.kind, "_", " ")), m.tool]))
@@ -166,8 +165,10 @@ deny contains v if {
 #   - ref: https://github.com/ankane/strong_migrations#adding-a-foreign-key
 deny contains v if {
 	md := rego.metadata.rule()
-	some [m, s] in existing
+	some m in up_migrations
+	some s in m.statements
 	s.kind in {"add_constraint", "add_column"}
+	not s.new_table
 	object.get(s, "adds_constraint", "") in {"foreign_key", "check"}
 	not s.not_valid
 	v := stmt_finding(md, m, s, sprintf("adding a %s constraint to %s checks every existing row while writes wait; add it NOT VALID and validate it separately", [replace(s.adds_constraint, "_", " "), s.table]))
@@ -191,8 +192,10 @@ deny contains v if {
 #   - ref: https://github.com/ankane/strong_migrations#setting-not-null-on-an-existing-column
 deny contains v if {
 	md := rego.metadata.rule()
-	some [m, s] in existing
+	some m in up_migrations
+	some s in m.statements
 	s.kind == "add_column"
+	not s.new_table
 	s.not_null_without_default
 	v := stmt_finding(md, m, s, sprintf("column %s is added to %s as NOT NULL without a default: existing rows have no value and released code cannot insert", [columns(s), s.table]))
 }
@@ -217,8 +220,10 @@ deny contains v if {
 #   - ref: https://squawkhq.com/docs/adding-field-with-default
 deny contains v if {
 	md := rego.metadata.rule()
-	some [m, s] in existing
+	some m in up_migrations
+	some s in m.statements
 	s.kind == "add_column"
+	not s.new_table
 	s.volatile_default
 	v := stmt_finding(md, m, s, sprintf("column %s is added to %s with a volatile default: every existing row is rewritten while the table is locked", [columns(s), s.table]))
 }
@@ -242,7 +247,9 @@ deny contains v if {
 #   - ref: https://github.com/ankane/strong_migrations#changing-the-type-of-a-column
 deny contains v if {
 	md := rego.metadata.rule()
-	some [m, s] in existing
+	some m in up_migrations
+	some s in m.statements
+	not s.new_table
 	s.changes_type
 	v := stmt_finding(md, m, s, sprintf("the type of %s.%s changes to %s: the table is rewritten under lock and released code may not read it", [s.table, columns(s), concat(", ", object.get(s, "types", ["?"]))]))
 }
@@ -263,9 +270,11 @@ deny contains v if {
 #   - ref: https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-DESC-ADD-TABLE-CONSTRAINT-USING-INDEX
 deny contains v if {
 	md := rego.metadata.rule()
-	some [m, s] in existing
+	some m in up_migrations
 	m.dialect == "postgres"
+	some s in m.statements
 	s.kind == "add_constraint"
+	not s.new_table
 	s.adds_constraint in {"unique", "primary_key"}
 	not s.using_index
 	v := stmt_finding(md, m, s, sprintf("adding a %s constraint to %s builds its index under an ACCESS EXCLUSIVE lock; build the index CONCURRENTLY and add the constraint USING INDEX", [replace(s.adds_constraint, "_", " "), s.table]))
@@ -305,7 +314,9 @@ timeout_name := {"postgres": "lock_timeout", "mysql": "lock_wait_timeout"}
 #   - ref: https://dev.mysql.com/doc/refman/8.0/en/server-system-variables.html#sysvar_lock_wait_timeout
 deny contains v if {
 	md := rego.metadata.rule()
-	some [m, s] in existing
+	some m in up_migrations
+	some s in m.statements
+	not s.new_table
 	locking(m, s)
 	not s.lock_timeout_set
 	v := stmt_finding(md, m, s, sprintf("%s takes a %s lock on %s with no %s set before it", [upper(replace(s.kind, "_", " ")), s.lock, target(s), timeout_name[m.dialect]]))
@@ -328,7 +339,8 @@ deny contains v if {
 #   - ref: https://squawkhq.com/docs/transaction-nesting
 deny contains v if {
 	md := rego.metadata.rule()
-	some [m, s] in up
+	some m in up_migrations
+	some s in m.statements
 	s.kind == "begin"
 	s.in_transaction
 	v := stmt_finding(md, m, s, sprintf("BEGIN inside the transaction this %s migration already runs in", [m.tool]))
@@ -351,7 +363,9 @@ deny contains v if {
 #   - ref: https://github.com/ankane/strong_migrations#checks
 deny contains v if {
 	md := rego.metadata.rule()
-	some [m, s] in existing
+	some m in up_migrations
+	some s in m.statements
+	not s.new_table
 	s.rewrites_table
 	not s.changes_type
 	not s.volatile_default
@@ -377,9 +391,11 @@ deny contains v if {
 #   - ref: https://github.com/ankane/strong_migrations#setting-not-null-on-an-existing-column
 deny contains v if {
 	md := rego.metadata.rule()
-	some [m, s] in existing
+	some m in up_migrations
 	m.dialect == "postgres"
+	some s in m.statements
 	s.kind == "set_not_null"
+	not s.new_table
 	v := stmt_finding(md, m, s, sprintf("%s.%s is made NOT NULL: the table is scanned under an ACCESS EXCLUSIVE lock", [s.table, columns(s)]))
 }
 
@@ -410,7 +426,8 @@ guardable := {
 #   - ref: https://squawkhq.com/docs/prefer-robust-stmts
 warn contains v if {
 	md := rego.metadata.rule()
-	some [m, s] in up
+	some m in up_migrations
+	some s in m.statements
 	s.kind in guardable[m.dialect]
 	not s.idempotent
 	v := stmt_finding(md, m, s, sprintf("%s %s has no IF [NOT] EXISTS and fails if the migration is run again", [upper(replace(s.kind, "_", " ")), target(s)]))
@@ -446,7 +463,8 @@ preferred_types := {
 #   - ref: https://squawkhq.com/docs/prefer-bigint-over-int
 warn contains v if {
 	md := rego.metadata.rule()
-	some [m, s] in up
+	some m in up_migrations
+	some s in m.statements
 	s.kind in {"create_table", "add_column", "alter_column_type"}
 	bad := [sprintf("%s (use %s)", [t, p]) |
 		some t in object.get(s, "types", [])

@@ -22,13 +22,6 @@ cleanup_release if object.get(config, ["migrations", "cleanup_release"], false) 
 
 cleanup_release if "cleanup" in object.get(input.release, "labels", [])
 
-# contracting holds the statements that take away something released code
-# may use, outside a cleanup release.
-contracting contains [m, s] if {
-	not cleanup_release
-	some [m, s] in existing
-}
-
 # migration_finding reports a whole migration, at its first line.
 migration_finding(md, m, msg) := lib.finding(md, {
 	"msg": msg,
@@ -55,7 +48,10 @@ migration_finding(md, m, msg) := lib.finding(md, {
 #   - ref: https://martinfowler.com/bliki/ParallelChange.html
 deny contains v if {
 	md := rego.metadata.rule()
-	some [m, s] in contracting
+	not cleanup_release
+	some m in up_migrations
+	some s in m.statements
+	not s.new_table
 	s.renames
 	s.backward_incompatible
 	v := stmt_finding(md, m, s, sprintf("%s renames %s while the released code still uses the old name; rename in a cleanup release after an expand release", [upper(replace(s.kind, "_", " ")), rename_target(s)]))
@@ -91,8 +87,11 @@ rename_target(s) := target(s) if count(object.get(s, "objects", [])) != 2
 #   - ref: https://github.com/ankane/strong_migrations#removing-a-column
 deny contains v if {
 	md := rego.metadata.rule()
-	some [m, s] in contracting
+	not cleanup_release
+	some m in up_migrations
+	some s in m.statements
 	s.kind in dropped_kinds
+	not s.new_table
 	v := stmt_finding(md, m, s, sprintf("%s %s while the released code may still use it; drop in a cleanup release after an expand release", [upper(replace(s.kind, "_", " ")), drop_target(s)]))
 }
 
@@ -120,7 +119,8 @@ drop_target(s) := target(s) if s.kind != "drop_column"
 #   - ref: https://squawkhq.com/docs/ban-drop-database
 deny contains v if {
 	md := rego.metadata.rule()
-	some [m, s] in up
+	some m in up_migrations
+	some s in m.statements
 	s.kind == "drop_database"
 	v := stmt_finding(md, m, s, sprintf("DROP DATABASE %s", [target(s)]))
 }
@@ -140,8 +140,11 @@ deny contains v if {
 #   - ref: https://martinfowler.com/bliki/ParallelChange.html
 deny contains v if {
 	md := rego.metadata.rule()
-	some [m, s] in contracting
+	not cleanup_release
+	some m in up_migrations
+	some s in m.statements
 	s.kind == "drop_default"
+	not s.new_table
 	v := stmt_finding(md, m, s, sprintf("the default of %s.%s is dropped while released code may rely on it", [s.table, columns(s)]))
 }
 
@@ -159,8 +162,10 @@ deny contains v if {
 #   - ref: https://github.com/ankane/strong_migrations#checks
 deny contains v if {
 	md := rego.metadata.rule()
-	some [m, s] in existing
+	some m in up_migrations
+	some s in m.statements
 	s.kind in {"truncate", "delete"}
+	not s.new_table
 	s.destructive
 	v := stmt_finding(md, m, s, sprintf("%s removes every row of %s", [upper(s.kind), target(s)]))
 }
@@ -181,8 +186,10 @@ deny contains v if {
 #   - ref: https://github.com/ankane/strong_migrations#backfilling-data
 warn contains v if {
 	md := rego.metadata.rule()
-	some [m, s] in existing
+	some m in up_migrations
+	some s in m.statements
 	s.kind == "update"
+	not s.new_table
 	s.data_change_without_where
 	v := stmt_finding(md, m, s, sprintf("UPDATE of %s without WHERE rewrites every row in one transaction", [s.table]))
 }
@@ -205,7 +212,7 @@ warn contains v if {
 deny contains v if {
 	lib.is_production
 	md := rego.metadata.rule()
-	some m in judged
+	some m in judged_migrations
 	object.get(m, "direction", "up") != "down"
 	not m.has_down
 	not m.irreversible
@@ -230,7 +237,7 @@ deny contains v if {
 #   - ref: https://martinfowler.com/articles/evodb.html
 warn contains v if {
 	md := rego.metadata.rule()
-	some m in judged
+	some m in judged_migrations
 	m.direction == "down"
 	some s in m.statements
 	s.destructive
@@ -255,7 +262,7 @@ warn contains v if {
 #   - ref: https://github.com/pingcap/tidb/tree/master/pkg/parser
 deny contains v if {
 	md := rego.metadata.rule()
-	some m in judged
+	some m in judged_migrations
 	some e in object.get(m, "errors", [])
 	v := lib.finding(md, {
 		"msg": sprintf("%s (%s): %s", [m.path, m.dialect, e.message]),

@@ -110,7 +110,14 @@ func tableKey(t string) string {
 // timeouts in force, whether its table is new. created holds the tables
 // created before this migration by migrations of the change.
 func analyse(src *source, dialect, path string, sec section, created map[string]bool) analysis {
-	sc := grammarOf(dialect)(src, sec.from, sec.to)
+	return sequence(src, grammarOf(dialect)(src, sec.from, sec.to), dialect, path, sec, created)
+}
+
+// sequence fills the facts of a parsed section that depend on the
+// statements before each one. Parsing is the costly half and can run in
+// parallel across files; sequencing needs the tables earlier migrations
+// created, so it runs in order.
+func sequence(src *source, sc script, dialect, path string, sec section, created map[string]bool) analysis {
 	a := analysis{errors: sc.errors}
 	st := txState{tool: sec.tx == txTool, implicit: sec.tx == txImplicit && len(sc.stmts) > 1}
 	if sec.tx == txFlyway {

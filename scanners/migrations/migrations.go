@@ -17,9 +17,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/relgate/relgate/engine"
 )
@@ -115,12 +117,28 @@ func (s *Scanner) scanDir(ctx context.Context, d dirLayout, cs changeSet) ([]eng
 	if dialect == "" {
 		dialect = detectDialect(texts)
 	}
+	// Parse on every core; then sequence in the order the tool applies.
+	parsed := make([]parsedFile, len(d.files))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(d.files)) {
+		wg.Go(func() {
+			for i := range next {
+				parsed[i] = parseFile(d.files[i], texts[i], dialect)
+			}
+		})
+	}
+	for i := range d.files {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
 	var migs []engine.Migration
 	var waivers []engine.Waiver
 	changeCreated := map[string]bool{}
 	for i, f := range d.files {
 		change := cs.of(f.path)
-		recs, ws, created := record(f, texts[i], dialect, change, changeCreated)
+		recs, ws, created := parsed[i].records(change, changeCreated)
 		if change == changeAdded {
 			for _, t := range created {
 				changeCreated[t] = true
@@ -171,37 +189,68 @@ func (s *Scanner) read(ctx context.Context, rel string, cs changeSet) (data []by
 	return data, false, nil
 }
 
+// parsedFile is a migration file read by its grammar, before the facts
+// that depend on the migrations applied before it.
+type parsedFile struct {
+	f            file
+	dialect      string
+	src          *source
+	secs         []section
+	scripts      []script
+	errs         []engine.ParseError // of the file as a whole
+	irreversible bool
+}
+
+// parseFile reads one migration file with its dialect's grammar.
+func parseFile(f file, text, dialect string) parsedFile {
+	pf := parsedFile{f: f, dialect: dialect}
+	if f.tooBig || len(text) > maxFileSize {
+		pf.errs = []engine.ParseError{{Line: 1, Message: fmt.Sprintf("file is larger than %d MiB: not parsed", maxFileSize>>20)}}
+		return pf
+	}
+	text, textErrs := cleanText(text)
+	pf.src = newSource(text)
+	pf.irreversible = len(pf.src.markerLines("-- relgate:irreversible")) > 0 || len(pf.src.markerLines("# relgate:irreversible")) > 0
+	var secErrs []engine.ParseError
+	pf.secs, secErrs = sections(f, pf.src, dialect)
+	pf.errs = append(secErrs, textErrs...)
+	for _, sec := range pf.secs {
+		pf.scripts = append(pf.scripts, grammarOf(dialect)(pf.src, sec.from, sec.to))
+	}
+	return pf
+}
+
 // record turns one migration file into its records: one per direction it
 // holds. created are the tables created by earlier migrations added in
 // the change; it returns the tables this one creates.
 func record(f file, text, dialect, change string, created map[string]bool) ([]engine.Migration, []engine.Waiver, []string) {
+	return parseFile(f, text, dialect).records(change, created)
+}
+
+func (pf parsedFile) records(change string, created map[string]bool) ([]engine.Migration, []engine.Waiver, []string) {
+	f := pf.f
 	base := engine.Migration{
-		Path: f.path, Tool: f.tool, Version: f.version, Name: f.name, Dialect: dialect,
+		Path: f.path, Tool: f.tool, Version: f.version, Name: f.name, Dialect: pf.dialect,
 		InChange: change == changeAdded || change == changeModified || change == changeRenamed,
 		Change:   change, Repeatable: f.repeatable,
 	}
-	if f.tooBig || len(text) > maxFileSize {
+	if pf.src == nil {
 		base.Direction = cmp.Or(f.direction, directionUp)
-		base.Errors = []engine.ParseError{{Line: 1, Message: fmt.Sprintf("file is larger than %d MiB: not parsed", maxFileSize>>20)}}
+		base.Errors = pf.errs
 		return []engine.Migration{base}, nil, nil
 	}
-	text, textErrs := cleanText(text)
-	src := newSource(text)
-	irreversible := len(src.markerLines("-- relgate:irreversible")) > 0 || len(src.markerLines("# relgate:irreversible")) > 0
-	secs, secErrs := sections(f, src, dialect)
 	var out []engine.Migration
 	var waivers []engine.Waiver
 	var made []string
-	for _, sec := range secs {
+	for i, sec := range pf.secs {
 		m := base
 		m.Direction = sec.direction
 		var a analysis
 		if sec.direction == directionDown {
-			a = analyse(src, dialect, f.path, sec, nil)
-			m.Path = f.path
+			a = sequence(pf.src, pf.scripts[i], pf.dialect, f.path, sec, nil)
 		} else {
-			a = analyse(src, dialect, f.path, sec, created)
-			m.Irreversible = irreversible
+			a = sequence(pf.src, pf.scripts[i], pf.dialect, f.path, sec, created)
+			m.Irreversible = pf.irreversible
 			m.DownPath = f.downPath
 			made = a.created
 		}
@@ -218,7 +267,7 @@ func record(f file, text, dialect, change string, created map[string]bool) ([]en
 	}
 	if len(out) > 0 {
 		first := &out[0]
-		first.Errors = append(append(secErrs, first.Errors...), textErrs...)
+		first.Errors = append(slices.Clone(pf.errs), first.Errors...)
 		slices.SortStableFunc(first.Errors, func(a, b engine.ParseError) int { return a.Line - b.Line })
 	}
 	return out, waivers, made

@@ -175,10 +175,21 @@ func newSecrets(t Target, cfg *config.Config) (Scanner, error) {
 	return s, nil
 }
 
-// Select resolves the scanners to run: the listed names (or all when none
-// are listed), de-duplicated, each checked against the registry.
-func Select(names []string) ([]string, error) {
+// StagedNames lists the scanners that look at the staged change: the
+// default set for --staged (pre-commit), where release facts of a work in
+// progress mean nothing and every millisecond counts.
+func StagedNames() []string {
+	return []string{"secrets", "migrations"}
+}
+
+// Select resolves the scanners to run: the listed names (or, when none are
+// listed, all of them, or those that read the staged change), de-duplicated,
+// each checked against the registry.
+func Select(names []string, staged bool) ([]string, error) {
 	if len(names) == 0 {
+		if staged {
+			return StagedNames(), nil
+		}
 		return Names(), nil
 	}
 	var out []string

@@ -171,7 +171,7 @@ func (a *app) gather(ctx context.Context, dir string, cfg *config.Config, o *sca
 	if timeout == 0 {
 		timeout = 5 * time.Minute
 	}
-	names, err := scanners.Select(names)
+	names, err := scanners.Select(names, o.staged)
 	if err != nil {
 		return nil, usage(fmt.Errorf("--scanners: %w", err))
 	}

@@ -252,3 +252,23 @@ func TestSaveInputThenEvalReproduces(t *testing.T) {
 		t.Errorf("eval from stdin: exit %d\n%s\n%s", code, fromStdin, stderr)
 	}
 }
+
+// TestStagedRunsOnlyStagedScanners: the pre-commit path looks at the staged
+// change only, so release facts of a feature branch do not block a commit.
+func TestStagedRunsOnlyStagedScanners(t *testing.T) {
+	r := releaseRepo(t)
+	r.Branch("feature/wip")
+	r.Write("notes.txt", "nothing secret here\n")
+	r.Stage("notes.txt")
+	code, out, stderr := cli(t, "check", r.Dir, "--staged", "--format", "json")
+	if code != exitPass {
+		t.Fatalf("exit = %d\n%s\n%s", code, out, stderr)
+	}
+	var names []string
+	for _, s := range decisionOf(t, out).Scanners {
+		names = append(names, s.Name)
+	}
+	if strings.Join(names, ",") != "migrations,secrets" {
+		t.Errorf("scanners = %v, want migrations and secrets", names)
+	}
+}

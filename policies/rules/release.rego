@@ -12,6 +12,11 @@ release := input.release
 
 rules := lib.settings.release
 
+# gathered is true when release facts were read from git: without them
+# (scanner not run, as on the pre-commit path, or not a repository) there is
+# nothing to judge here.
+gathered if object.get(release, "commit", "") != ""
+
 from_allowed_tag if {
 	release.tag != ""
 	lib.glob_any(rules.tags, release.tag)
@@ -53,6 +58,7 @@ source := "an unknown branch (detached HEAD without a tag)" if {
 # related_resources:
 #   - ref: https://trunkbaseddevelopment.com/branch-for-release/
 deny contains v if {
+	gathered
 	restricted
 	not from_allowed_tag
 	not from_allowed_branch
@@ -100,6 +106,7 @@ deny contains v if {
 #     Tag the commit with its SemVer version before releasing it, e.g.
 #     `git tag -a v1.2.3 -m "Release v1.2.3"`.
 warn contains v if {
+	gathered
 	rules.require_semver
 	version == ""
 	v := lib.finding(rego.metadata.rule(), {

@@ -2,7 +2,7 @@ package relgate.rules.release_test
 
 import data.relgate.rules.release
 
-rel(env, fields) := {"release": object.union({"environment": env}, fields)}
+rel(env, fields) := {"release": object.union({"environment": env, "commit": "0a1b2c"}, fields)}
 
 rules(set) := {v.rule | some v in set}
 
@@ -53,4 +53,10 @@ test_version_going_backwards_denied if {
 	"REL004" in rules(release.deny) with input as inp
 	ok := rel("staging", {"branch": "main", "version": "1.3.0", "previous_version": "1.2.0"})
 	not "REL004" in rules(release.deny) with input as ok
+}
+
+test_no_release_facts_nothing_to_judge if {
+	inp := {"release": {"environment": "production"}}
+	count(release.deny) == 0 with input as inp
+	count(release.warn) == 0 with input as inp
 }

@@ -42,6 +42,9 @@ type Finding struct {
 	Fingerprint string   `json:"fingerprint"`
 	// Waiver is set on waived findings: who accepted it, why, and until when.
 	Waiver *Waiver `json:"waiver,omitempty"`
+	// Known marks a deny that was already in the baseline (--baseline): it
+	// is reported as a warning and does not fail the gate.
+	Known bool `json:"known,omitempty"`
 }
 
 // Objective is one weighted area of the score (Keptn-style: pass 1,

@@ -59,6 +59,7 @@ type gateOptions struct {
 	format     string
 	reports    []string
 	failOnWarn bool
+	baseline   string
 }
 
 func (o *gateOptions) bind(cmd *cobra.Command) {
@@ -67,6 +68,7 @@ func (o *gateOptions) bind(cmd *cobra.Command) {
 	f.StringVarP(&o.format, "format", "f", "table", "report format on stdout: "+strings.Join(report.Formats(), ", "))
 	f.StringArrayVar(&o.reports, "report", nil, "also write a report: FORMAT=PATH (repeatable)")
 	f.BoolVar(&o.failOnWarn, "fail-on-warn", false, "exit 1 when the gate warns")
+	f.StringVar(&o.baseline, "baseline", "", "a previous run (relgate JSON report, SARIF or saved input): denies already in it warn as known, only new ones fail")
 }
 
 // reportFile is one --report FORMAT=PATH.
@@ -74,6 +76,12 @@ type reportFile struct{ format, path string }
 
 // parseReports checks every report format before any work is done.
 func (o *gateOptions) parseReports() ([]reportFile, error) {
+	if o.baseline != "" {
+		// Checked before any scan; read once the policies are compiled.
+		if _, err := os.Stat(o.baseline); err != nil {
+			return nil, usage(fmt.Errorf("--baseline: %w", err))
+		}
+	}
 	if !slices.Contains(report.Formats(), o.format) {
 		return nil, usage(fmt.Errorf("--format: unknown format %q (known: %s)", o.format, strings.Join(report.Formats(), ", ")))
 	}
@@ -210,6 +218,9 @@ func (a *app) gather(ctx context.Context, dir string, cfg *config.Config, o *sca
 // judge evaluates the input and writes the reports; it returns
 // errGateFailed when the gate fails.
 func (a *app) judge(ctx context.Context, eng *engine.Engine, in *engine.Input, cfgShown string, o *gateOptions, reports []reportFile) error {
+	if err := applyBaseline(ctx, eng, o.baseline); err != nil {
+		return err
+	}
 	d, err := eng.Evaluate(ctx, in)
 	if err != nil {
 		return err

@@ -183,8 +183,31 @@ active := ((raw - {f | some [f, _] in matches}) | unused_waivers) if count(input
 # budget; over budget, every one of them fails the gate.
 failing_rank := lib.severity_rank[settings.fail_on]
 
-failing_denies contains f if {
+# A previous run's findings (--baseline) are data.relgate.baseline. A deny
+# already in it is known: it is reported as a warning and does not fail the
+# gate, so a gate can be adopted on a codebase with findings and fail only
+# on new ones.
+default baseline := []
+
+baseline := data.relgate.baseline
+
+baseline_keys := {[b.rule, b.fingerprint] | some b in baseline}
+
+known := {f |
+	count(baseline_keys) > 0
 	some f in active
+	f.kind == "deny"
+	[f.rule, f.fingerprint] in baseline_keys
+}
+
+judged := active if count(known) == 0
+
+judged := active - known if count(known) > 0
+
+known_warnings := {object.union(f, {"known": true, "message": sprintf("%s (known: in the baseline)", [f.message])}) | some f in known}
+
+failing_denies contains f if {
+	some f in judged
 	f.kind == "deny"
 	lib.severity_rank[f.severity] <= failing_rank
 }
@@ -209,7 +232,7 @@ violations := failing_denies if failing_severities == over_budget
 
 violations := {f | some f in failing_denies; f.severity in over_budget} if failing_severities != over_budget
 
-warnings := active - violations
+warnings := (judged - violations) | known_warnings
 
 # The score: each area is an objective, weighted. Built-in areas always
 # count (a clean area is a passed objective); user areas count once they

@@ -146,3 +146,21 @@ test_waiver_matches_by_package_id_and_image if {
 	e := main.decision with input as object.union(base_input, {"waivers": [other]}) with data.relgate.rules as {"v": {"deny": {vuln}}}
 	e.result == "fail"
 }
+
+test_baseline_findings_are_known_warnings if {
+	known_deny := object.union(deny_high, {"fingerprint": "fp-old"})
+	new_deny := object.union(deny_high, {"msg": "new", "fingerprint": "fp-new"})
+	rules := {"t": {"deny": {known_deny, new_deny}}}
+	baseline := [{"rule": "T001", "fingerprint": "fp-old"}, {"rule": "OTHER", "fingerprint": "fp-new"}]
+	d := main.decision with input as base_input with data.relgate.rules as rules with data.relgate.baseline as baseline
+	d.result == "fail"
+	[v] := [x | some x in d.violations]
+	v.fingerprint == "fp-new"
+	[w] := [x | some x in d.warnings]
+	w.known
+	w.message == "bad (known: in the baseline)"
+
+	only_known := main.decision with input as base_input with data.relgate.rules as {"t": {"deny": {known_deny}}}
+		with data.relgate.baseline as baseline
+	only_known.result == "warn"
+}

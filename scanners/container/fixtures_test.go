@@ -281,7 +281,9 @@ const packageLock = `{
 `
 
 // alpineImage is an Alpine 3.18 image (end of life) with openssl 3.1.4-r0
-// and a Node application locking lodash 4.17.20, run as root.
+// and a Node application with lodash 4.17.20 locked and installed, run as
+// root. As trivy image does, the scan reads the installed package, not the
+// lockfile, so lodash is reported once.
 func alpineImage(t testing.TB) v1.Image {
 	return newImage(t, "",
 		layer(t, files{
@@ -292,6 +294,8 @@ func alpineImage(t testing.TB) v1.Image {
 		layer(t, files{
 			"app/package.json":      `{"name": "shop", "version": "1.0.0", "dependencies": {"lodash": "4.17.20"}}`,
 			"app/package-lock.json": packageLock,
+			"app/node_modules/lodash/package.json": `{"name": "lodash", "version": "4.17.20", "license": "MIT",
+  "description": "Lodash modular utilities.", "main": "lodash.js"}`,
 		}),
 	)
 }

@@ -137,11 +137,15 @@ func iacDisabledAnalyzers() []analyzer.Type {
 	)
 }
 
-// imageDisabledAnalyzers mirrors `trivy image --scanners vuln`. JAR files
-// are not analysed: identifying them needs trivy's separate Java database,
-// which relgate does not download.
+// imageDisabledAnalyzers mirrors `trivy image --scanners vuln`. As there,
+// lockfiles inside an image are not read: the packages installed in the
+// image (node_modules/*/package.json, site-packages, Go and Rust binaries,
+// gemspecs …) are what it ships, and reading both would count each package
+// twice. JAR files are not analysed either: identifying them needs trivy's
+// separate Java database, which relgate does not download.
 func imageDisabledAnalyzers() []analyzer.Type {
-	d := append([]analyzer.Type{}, analyzer.TypeConfigFiles...)
+	d := append([]analyzer.Type{}, analyzer.TypeLockfiles...)
+	d = append(d, analyzer.TypeConfigFiles...)
 	return append(d,
 		analyzer.TypeApkCommand, analyzer.TypeSecret, analyzer.TypeLicenseFile,
 		analyzer.TypeHistoryDockerfile, analyzer.TypeExecutable, analyzer.TypeRpmArchive,

@@ -50,6 +50,11 @@ target(s) := concat(", ", object.get(s, "objects", ["?"])) if {
 
 columns(s) := concat(", ", object.get(s, "columns", []))
 
+# action names what a statement does: its kind, and the constraint it adds.
+action(s) := sprintf("%s %s", [upper(replace(s.kind, "_", " ")), upper(replace(s.adds_constraint, "_", " "))]) if {
+	object.get(s, "adds_constraint", "") != ""
+} else := upper(replace(s.kind, "_", " "))
+
 # Table locks that block writes (or reads too) for as long as the
 # statement runs. SHARE UPDATE EXCLUSIVE and ROW EXCLUSIVE do not.
 blocking_locks := {"ACCESS EXCLUSIVE", "EXCLUSIVE", "SHARE ROW EXCLUSIVE", "SHARE"}
@@ -370,7 +375,7 @@ deny contains v if {
 	not s.changes_type
 	not s.volatile_default
 	not object.get(s, "adds_constraint", "") in {"foreign_key", "check"}
-	v := stmt_finding(md, m, s, sprintf("%s rewrites every row of %s while it is locked", [upper(replace(s.kind, "_", " ")), target(s)]))
+	v := stmt_finding(md, m, s, sprintf("%s rewrites every row of %s while it is locked", [action(s), target(s)]))
 }
 
 # METADATA

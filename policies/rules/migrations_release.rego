@@ -241,7 +241,7 @@ warn contains v if {
 	m.direction == "down"
 	some s in m.statements
 	s.destructive
-	v := stmt_finding(md, m, s, sprintf("down migration %s: %s %s destroys data", [m.path, upper(replace(s.kind, "_", " ")), target(s)]))
+	v := stmt_finding(md, m, s, sprintf("down migration %s: %s %s destroys data", [m.path, upper(replace(s.kind, "_", " ")), drop_target(s)]))
 }
 
 # METADATA

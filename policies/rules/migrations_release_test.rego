@@ -138,6 +138,9 @@ test_mig021_production_needs_a_down if {
 test_mig022_down_destroys_data if {
 	down := mig("mysql", {"direction": "down"}, [stmt({"kind": "drop_table", "table": "invoices", "destructive": true, "backward_incompatible": true})])
 	"MIG022" in warned(doc("staging", [], [down]))
+	col := mig("postgres", {"direction": "down"}, [stmt({"kind": "drop_column", "table": "invoices", "columns": ["due"], "destructive": true})])
+	[v] := [v | some v in migrations.warn; v.rule == "MIG022"] with input as doc("staging", [], [col])
+	v.msg == "down migration db/migrations/20240102_contract.sql: DROP COLUMN invoices.due destroys data"
 	not "MIG009" in denied(doc("staging", [], [down]))
 	# -- (down) DROP INDEX invoices_due;
 	safe := mig("postgres", {"direction": "down"}, [stmt({"kind": "drop_index", "table": "invoices_due"})])

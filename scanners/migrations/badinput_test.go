@@ -101,6 +101,9 @@ func equalInts(a, b []int) bool {
 // TestTenMegabyteFile parses a 10 MB migration: a seed of many INSERTs
 // and, after them, a dangerous statement at a known line.
 func TestTenMegabyteFile(t *testing.T) {
+	if testing.Short() {
+		t.Skip("10 MB of SQL: seconds")
+	}
 	for _, dialect := range []string{Postgres, MySQL} {
 		t.Run(dialect, func(t *testing.T) {
 			var b strings.Builder
@@ -160,5 +163,30 @@ func TestMarkerErrors(t *testing.T) {
 	m = migration(t, in, "db/migrations/001_a.sql", "up")
 	if len(m.Errors) != 1 || m.Errors[0].Line != 3 {
 		t.Errorf("dbmate with two ups: errors %v", m.Errors)
+	}
+}
+
+// TestErrorsCarryNoLiterals: a statement that does not parse is reported
+// without the string literals it holds (a password in CREATE USER).
+func TestErrorsCarryNoLiterals(t *testing.T) {
+	for _, c := range []struct{ dialect, sql string }{
+		{Postgres, "CREATE USER app PASSWORD 'hunter2-secret' LOGIN WITH;\n"},
+		{Postgres, "CREATE ROLE app WITH PASSWORD 'hunter2-secret\n"},
+		{Postgres, "CREATE FUNCTION f() RETURNS text AS $body$ SELECT 'hunter2-secret'\n"},
+		{MySQL, "CREATE USER 'app' IDENTIFIED BY 'hunter2-secret' WITH WITH;\n"},
+		{MySQL, "ALTER USER app IDENTIFIED BY 'hunter2-secret' nonsense;\n"},
+		{MySQL, "ALTER USER app nonsense IDENTIFIED BY 'hunter2-secret';\n"},
+	} {
+		dir := writeDir(t, map[string]string{"001_x.sql": c.sql})
+		in, _ := scan(t, Options{Dir: dir, Dirs: []string{"."}, Dialect: c.dialect})
+		m := migration(t, in, "001_x.sql", "up")
+		if len(m.Errors) == 0 {
+			t.Errorf("%s %q: no error", c.dialect, c.sql)
+		}
+		for _, e := range m.Errors {
+			if strings.Contains(e.Message, "hunter2") {
+				t.Errorf("%s: error %q repeats the literal", c.dialect, e.Message)
+			}
+		}
 	}
 }

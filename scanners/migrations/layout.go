@@ -122,7 +122,9 @@ func readDir(root, dir string, explicit bool) (dirLayout, error) {
 	}
 	var sqls []string
 	for _, e := range entries {
-		if !e.IsDir() && strings.HasSuffix(strings.ToLower(e.Name()), ".sql") {
+		// Symbolic links are not followed: a link could lead the scanner
+		// (and the parser's error messages) outside the repository.
+		if e.Type().IsRegular() && strings.HasSuffix(strings.ToLower(e.Name()), ".sql") {
 			sqls = append(sqls, e.Name())
 		}
 	}

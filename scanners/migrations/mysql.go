@@ -76,9 +76,18 @@ func tidbError(src *source, start int, err error) engine.ParseError {
 	return engine.ParseError{Line: line, Message: clip(msg)}
 }
 
-// clip keeps an error message readable: the parser quotes the rest of the
-// statement, which can be megabytes.
+// clip keeps a parser's error message readable and free of data: the
+// parsers quote the text where they stopped, which can be megabytes and
+// can hold a string literal such as a password. Quoted literals are
+// replaced by *** and the message is cut to a line's length.
 func clip(msg string) string {
+	msg = literalRE.ReplaceAllStringFunc(msg, func(lit string) string {
+		if strings.HasPrefix(lit, "$") {
+			tag := lit[:strings.IndexByte(lit[1:], '$')+2]
+			return tag + "***" + tag
+		}
+		return lit[:1] + "***" + lit[:1]
+	})
 	const limit = 240
 	if len(msg) <= limit {
 		return msg
@@ -89,6 +98,11 @@ func clip(msg string) string {
 	}
 	return msg[:cut] + "…"
 }
+
+// literalRE matches string literals, closed or not: '…', "…" inside the
+// parser's own quotes is the statement text, so only single quotes and
+// dollar quotes delimit data.
+var literalRE = regexp.MustCompile(`'(?:[^'\\]|\\.|'')*(?:'|$)|\$[A-Za-z_0-9]*\$(?s:.*)`)
 
 // mysqlSplit cuts [from, to) into statements as the mysql client does and
 // collects the comments. Quoted strings and identifiers, `-- `, `#` and

@@ -8,7 +8,17 @@
 // PostgreSQL is parsed with libpg_query (pg_query_go, PostgreSQL 17's
 // parser) and MySQL with the TiDB parser. A statement that does not parse
 // is a fact with its file and line, never a skip. The package judges
-// nothing: policies/rules/migrations.rego does.
+// nothing: policies/rules/migrations*.rego do.
+//
+// Two comments in a migration are facts too:
+//
+//	-- relgate:ignore MIG001[,MIG013] [expires=YYYY-MM-DD] [approver=NAME] reason
+//	-- relgate:irreversible [why]
+//
+// The first, before a statement or at the end of its last line, is
+// recorded on the statement (Ignores) and as a waiver fact (Source
+// "inline") scoped to the statement's fingerprint. The second, anywhere in
+// the file, says the migration has no down migration on purpose.
 package migrations
 
 import (

@@ -84,7 +84,7 @@ func TestBundlePolicies(t *testing.T) {
 	}
 
 	// The bundle's tests run in the workbench (and are left out when gating).
-	wb, err := engine.LoadWorkbench(engine.WorkbenchOptions{Paths: []string{b}})
+	wb, err := engine.LoadWorkbench(context.Background(), engine.WorkbenchOptions{Paths: []string{b}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -15,7 +16,7 @@ import (
 // built-in policies' METADATA says. Regenerate with
 // go test ./engine -run Golden -update (or make update).
 func TestPoliciesDocGolden(t *testing.T) {
-	wb, err := engine.LoadWorkbench(engine.WorkbenchOptions{})
+	wb, err := engine.LoadWorkbench(context.Background(), engine.WorkbenchOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,7 +40,7 @@ func TestPoliciesDocGolden(t *testing.T) {
 }
 
 func TestCatalogue(t *testing.T) {
-	wb, err := engine.LoadWorkbench(engine.WorkbenchOptions{})
+	wb, err := engine.LoadWorkbench(context.Background(), engine.WorkbenchOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

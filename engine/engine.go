@@ -19,7 +19,8 @@ const Query = "data.relgate.main.decision"
 
 // Options configure an Engine.
 type Options struct {
-	// Policies are user policy directories or files, added to the built-in ones.
+	// Policies are user policy directories, files, bundle archives
+	// (.tar.gz) or oci:// bundle references, added to the built-in ones.
 	Policies []string
 	// Config is the document policies read as data.relgate.config (the
 	// JSON form of .relgate.yaml); nil means all defaults.
@@ -46,7 +47,12 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	modules, userData, err := loadModules(opts.Policies, caps)
+	paths, done, err := pullOCI(ctx, opts.Policies)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	modules, userData, err := loadModules(paths, caps)
 	if err != nil {
 		return nil, err
 	}

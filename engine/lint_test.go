@@ -1,6 +1,7 @@
 package engine_test
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"slices"
@@ -13,7 +14,7 @@ import (
 // TestLintBuiltinPoliciesClean: the built-in policies keep the contract
 // they ask of users.
 func TestLintBuiltinPoliciesClean(t *testing.T) {
-	wb, err := engine.LoadWorkbench(engine.WorkbenchOptions{})
+	wb, err := engine.LoadWorkbench(context.Background(), engine.WorkbenchOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +76,7 @@ func TestLintContract(t *testing.T) {
 	writePolicy(t, filepath.Join(dir, "boolean_test.rego"), "package relgate.rules.boolean_test\n\nimport data.relgate.rules.boolean\n\ntest_x if not boolean.deny\n")
 	writePolicy(t, filepath.Join(dir, "conftest.rego"), "package main\n\nimport data.relgate.lib\n\n"+good("ACME020")) // POL011
 
-	wb, err := engine.LoadWorkbench(engine.WorkbenchOptions{Paths: []string{dir}})
+	wb, err := engine.LoadWorkbench(context.Background(), engine.WorkbenchOptions{Paths: []string{dir}})
 	if err != nil {
 		t.Fatal(err)
 	}

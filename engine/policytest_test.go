@@ -75,7 +75,7 @@ func itoa(n int) string { return string(rune('0' + n)) }
 
 func TestPolicyTest(t *testing.T) {
 	dir := userPolicy(t, filepath.Join(t.TempDir(), "acme"), false)
-	wb, err := engine.LoadWorkbench(engine.WorkbenchOptions{Paths: []string{dir}})
+	wb, err := engine.LoadWorkbench(context.Background(), engine.WorkbenchOptions{Paths: []string{dir}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +110,7 @@ func TestPolicyTest(t *testing.T) {
 // print output are reported.
 func TestPolicyTestFailure(t *testing.T) {
 	dir := userPolicy(t, filepath.Join(t.TempDir(), "acme"), true)
-	wb, err := engine.LoadWorkbench(engine.WorkbenchOptions{Paths: []string{dir}})
+	wb, err := engine.LoadWorkbench(context.Background(), engine.WorkbenchOptions{Paths: []string{dir}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +149,7 @@ func TestPolicyTestCompileError(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "x_test.rego"), []byte("package x_test\n\ntest_x if {\n\ty == 1\n}\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	wb, err := engine.LoadWorkbench(engine.WorkbenchOptions{Paths: []string{dir}})
+	wb, err := engine.LoadWorkbench(context.Background(), engine.WorkbenchOptions{Paths: []string{dir}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"io/fs"
 	"maps"
 	"path"
@@ -30,7 +31,8 @@ type Workbench struct {
 
 // WorkbenchOptions configure LoadWorkbench.
 type WorkbenchOptions struct {
-	// Paths are the user's policy directories, files or bundles.
+	// Paths are the user's policy directories, files, bundle archives or
+	// oci:// bundle references.
 	Paths []string
 	// AllowBuiltins are sandboxed builtins the config allows, as for gating.
 	AllowBuiltins []string
@@ -38,7 +40,7 @@ type WorkbenchOptions struct {
 
 // LoadWorkbench parses the built-in policies and the user's paths, tests
 // included, under the same sandbox as gating. Problems are *PolicyError.
-func LoadWorkbench(opts WorkbenchOptions) (*Workbench, error) {
+func LoadWorkbench(ctx context.Context, opts WorkbenchOptions) (*Workbench, error) {
 	caps, err := capabilities(opts.AllowBuiltins)
 	if err != nil {
 		return nil, err
@@ -69,7 +71,12 @@ func LoadWorkbench(opts WorkbenchOptions) (*Workbench, error) {
 	if len(opts.Paths) == 0 {
 		return w, nil
 	}
-	user, data, err := loadUser(opts.Paths, caps, true, w.Modules)
+	paths, done, err := pullOCI(ctx, opts.Paths)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	user, data, err := loadUser(paths, caps, true, w.Modules)
 	if err != nil {
 		return nil, err
 	}

@@ -64,7 +64,7 @@ type gateOptions struct {
 
 func (o *gateOptions) bind(cmd *cobra.Command) {
 	f := cmd.Flags()
-	f.StringArrayVar(&o.policies, "policy", nil, "extra policy directory or file (repeatable)")
+	f.StringArrayVar(&o.policies, "policy", nil, "extra policy directory, file, bundle (.tar.gz) or oci://REGISTRY/REPO:TAG bundle (repeatable)")
 	f.StringVarP(&o.format, "format", "f", "table", "report format on stdout: "+strings.Join(report.Formats(), ", "))
 	f.StringArrayVar(&o.reports, "report", nil, "also write a report: FORMAT=PATH (repeatable)")
 	f.BoolVar(&o.failOnWarn, "fail-on-warn", false, "exit 1 when the gate warns")
@@ -255,6 +255,9 @@ func newEngine(ctx context.Context, cfg *config.Config, cfgDir string, flags []s
 	}
 	paths = append(paths, flags...)
 	for _, p := range paths {
+		if engine.IsOCI(p) {
+			continue // pulled by the engine
+		}
 		if _, err := os.Stat(p); err != nil {
 			return nil, &engine.PolicyError{Err: fmt.Errorf("read policy %s: %w", p, unwrapPathError(err))}
 		}

@@ -47,7 +47,7 @@ func (o *policyOptions) bind(cmd *cobra.Command) {
 
 // workbench loads the built-in policies and DIR… (else the config's
 // policies), tests included, under the config's sandbox.
-func (o *policyOptions) workbench(args []string) (*engine.Workbench, []string, error) {
+func (o *policyOptions) workbench(ctx context.Context, args []string) (*engine.Workbench, []string, error) {
 	wd, err := os.Getwd()
 	if err != nil {
 		return nil, nil, err
@@ -70,6 +70,9 @@ func (o *policyOptions) workbench(args []string) (*engine.Workbench, []string, e
 		}
 	}
 	for _, p := range paths {
+		if engine.IsOCI(p) {
+			continue
+		}
 		if _, err := os.Stat(p); err != nil {
 			return nil, nil, &engine.PolicyError{Err: fmt.Errorf("read policy %s: %w", p, unwrapPathError(err))}
 		}
@@ -78,7 +81,7 @@ func (o *policyOptions) workbench(args []string) (*engine.Workbench, []string, e
 	if cfg.Policy != nil {
 		allow, prefixes = cfg.Policy.AllowBuiltins, cfg.Policy.IDPrefixes
 	}
-	wb, err := engine.LoadWorkbench(engine.WorkbenchOptions{Paths: paths, AllowBuiltins: allow})
+	wb, err := engine.LoadWorkbench(ctx, engine.WorkbenchOptions{Paths: paths, AllowBuiltins: allow})
 	return wb, prefixes, err
 }
 
@@ -105,7 +108,7 @@ func (a *app) policyTestCommand() *cobra.Command {
 			}
 			opts.Coverage = opts.Coverage || threshold > 0
 			opts.JSON, opts.Out = format == "json", a.stdout
-			wb, _, err := po.workbench(args)
+			wb, _, err := po.workbench(cmd.Context(), args)
 			if err != nil {
 				return &exitWith{1, err}
 			}
@@ -155,7 +158,7 @@ func (a *app) policyLintCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			wb, cfgPrefixes, err := po.workbench(args)
+			wb, cfgPrefixes, err := po.workbench(cmd.Context(), args)
 			var d *engine.Decision
 			if err != nil {
 				var ok bool
@@ -214,7 +217,7 @@ func (a *app) policyDocCommand() *cobra.Command {
 			default:
 				return usage(fmt.Errorf("--format: unknown format %q (known: markdown, json)", format))
 			}
-			wb, _, err := po.workbench(args)
+			wb, _, err := po.workbench(cmd.Context(), args)
 			if err != nil {
 				return err
 			}

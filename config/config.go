@@ -50,6 +50,8 @@ type Config struct {
 	Tests *TestsConfig `json:"tests,omitempty" yaml:"tests,omitempty"`
 	// Approvals says where the approvals of a release are.
 	Approvals *ApprovalsConfig `json:"approvals,omitempty" yaml:"approvals,omitempty"`
+	// SLO defines the service-level objectives and where they are measured.
+	SLO *SLOConfig `json:"slo,omitempty" yaml:"slo,omitempty"`
 	// Defaults are settings for every environment; Environments override them per environment.
 	Defaults     *Settings           `json:"defaults,omitempty" yaml:"defaults,omitempty"`
 	Environments map[string]Settings `json:"environments,omitempty" yaml:"environments,omitempty"`
@@ -172,6 +174,70 @@ type GitHubConfig struct {
 	TicketPattern string `json:"ticket_pattern,omitempty" yaml:"ticket_pattern,omitempty"`
 }
 
+// SLOConfig configures the SLO scanner: the objectives (OpenSLO files and
+// the compact form below) and their source, a Prometheus server or, for
+// offline use, a status file. Paths are relative to the repository root.
+type SLOConfig struct {
+	// Prometheus is the server's URL, e.g. http://prometheus:9090.
+	Prometheus string `json:"prometheus,omitempty" yaml:"prometheus,omitempty"`
+	// Static is a status file with measured values instead of Prometheus.
+	Static string `json:"static,omitempty" yaml:"static,omitempty"`
+	// Files are glob patterns of OpenSLO v1 YAML files (SLO, SLI,
+	// AlertPolicy, AlertCondition, DataSource).
+	Files []string `json:"files,omitempty" yaml:"files,omitempty"`
+	// Objectives in the compact relgate form.
+	Objectives []SLOObjective `json:"objectives,omitempty" yaml:"objectives,omitempty"`
+	// VerifyWindow is how far back --stage verify looks (default 10m).
+	VerifyWindow string `json:"verify_window,omitempty" yaml:"verify_window,omitempty"`
+	// Rollback is the rollback advice a failed verification gives, e.g.
+	// "kubectl argo rollouts undo checkout".
+	Rollback string `json:"rollback,omitempty" yaml:"rollback,omitempty"`
+	// Vars are template variables for queries ({{.version}}); --slo-var
+	// KEY=VALUE overrides them. {{.window}} is always set.
+	Vars map[string]string `json:"vars,omitempty" yaml:"vars,omitempty"`
+}
+
+// SLOObjective is one objective in the compact form: a ratio of counters
+// (good or bad of total) or a threshold on a query.
+type SLOObjective struct {
+	Name    string `json:"name" yaml:"name"`
+	Service string `json:"service,omitempty" yaml:"service,omitempty"`
+	// Target is the objective as a fraction, e.g. 0.999.
+	Target float64 `json:"target" yaml:"target"`
+	// Window is the rolling window, e.g. 28d.
+	Window string `json:"window" yaml:"window"`
+	// Good or Bad, and Total, are counter selectors (increase() is applied
+	// over each window) or, when they use {{.window}}, complete queries.
+	Good  string `json:"good,omitempty" yaml:"good,omitempty"`
+	Bad   string `json:"bad,omitempty" yaml:"bad,omitempty"`
+	Total string `json:"total,omitempty" yaml:"total,omitempty"`
+	// Query, Op and Threshold make a threshold objective: the share of
+	// SliceWindow slices (default 5m; {{.window}} in the query) in which
+	// Query Op Threshold held.
+	Query       string   `json:"query,omitempty" yaml:"query,omitempty"`
+	Op          string   `json:"op,omitempty" yaml:"op,omitempty" jsonschema:"enum=lt,enum=lte,enum=gt,enum=gte"`
+	Threshold   *float64 `json:"threshold,omitempty" yaml:"threshold,omitempty"`
+	SliceWindow string   `json:"slice_window,omitempty" yaml:"slice_window,omitempty"`
+	// BurnRate sets the alerting windows (default 5m and 1h) and the
+	// definition's own fast-burn threshold.
+	BurnRate *SLOBurnRate `json:"burn_rate,omitempty" yaml:"burn_rate,omitempty"`
+	// Verify sets the rollback thresholds of --stage verify.
+	Verify *SLOVerifyConfig `json:"verify,omitempty" yaml:"verify,omitempty"`
+}
+
+// SLOBurnRate are an objective's burn-rate alerting windows.
+type SLOBurnRate struct {
+	Short     string   `json:"short,omitempty" yaml:"short,omitempty"`
+	Long      string   `json:"long,omitempty" yaml:"long,omitempty"`
+	Threshold *float64 `json:"threshold,omitempty" yaml:"threshold,omitempty"`
+}
+
+// SLOVerifyConfig are an objective's rollback thresholds.
+type SLOVerifyConfig struct {
+	MaxErrorRate *float64 `json:"max_error_rate,omitempty" yaml:"max_error_rate,omitempty"`
+	MaxValue     *float64 `json:"max_value,omitempty" yaml:"max_value,omitempty"`
+}
+
 // ContainersConfig configures the image scanner (trivy).
 type ContainersConfig struct {
 	// Images are scanned besides those given with --image: registry
@@ -211,6 +277,8 @@ type Settings struct {
 	Tests *TestsSettings `json:"tests,omitempty" yaml:"tests,omitempty"`
 	// Approvals holds the APR rules' settings.
 	Approvals *ApprovalsSettings `json:"approvals,omitempty" yaml:"approvals,omitempty"`
+	// SLO holds the SLO rules' settings.
+	SLO *SLOSettings `json:"slo,omitempty" yaml:"slo,omitempty"`
 	// Vulnerabilities holds the VUL rules' settings, for the dependency
 	// (osv) and image (trivy) findings alike.
 	Vulnerabilities *VulnerabilitySettings `json:"vulnerabilities,omitempty" yaml:"vulnerabilities,omitempty"`
@@ -238,6 +306,31 @@ type ApprovalsSettings struct {
 	// warn or ignore (the default, so that a gate without a review process
 	// configured still runs).
 	Missing string `json:"missing,omitempty" yaml:"missing,omitempty" jsonschema:"enum=deny,enum=warn,enum=ignore"`
+}
+
+// SLOSettings are the SLO rules' settings; the defaults are in
+// policies/rules/slo.rego.
+type SLOSettings struct {
+	// MinBudget is the share of error budget (0-1) at or below which
+	// releases other than fixes are denied; the default is 0 (exhausted).
+	MinBudget *float64 `json:"min_budget,omitempty" yaml:"min_budget,omitempty"`
+	// FastBurnRate is the burn rate over both alerting windows that counts
+	// as a fast burn (default 14.4, 2% of a 30-day budget in an hour),
+	// unless the objective's definition sets its own.
+	FastBurnRate *float64 `json:"fast_burn_rate,omitempty" yaml:"fast_burn_rate,omitempty"`
+	// FastBurn is what a fast burn does: deny (production), warn or ignore.
+	FastBurn string `json:"fast_burn,omitempty" yaml:"fast_burn,omitempty" jsonschema:"enum=deny,enum=warn,enum=ignore"`
+	// Errors is what an objective that could not be measured does: deny
+	// (production: fail closed), warn or ignore.
+	Errors string `json:"errors,omitempty" yaml:"errors,omitempty" jsonschema:"enum=deny,enum=warn,enum=ignore"`
+	// FixTypes are the conventional commit types of a fix-only release,
+	// which an exhausted budget does not stop (default fix, revert);
+	// FixBranches (globs) always release as fixes (default hotfix/**).
+	FixTypes    []string `json:"fix_types,omitempty" yaml:"fix_types,omitempty"`
+	FixBranches []string `json:"fix_branches,omitempty" yaml:"fix_branches,omitempty"`
+	// VerifyBurnRate: after a deploy, an error rate above this many times
+	// the budgeted rate (1 - objective) triggers a rollback (default 2).
+	VerifyBurnRate *float64 `json:"verify_burn_rate,omitempty" yaml:"verify_burn_rate,omitempty"`
 }
 
 // TestsSettings are the TST rules' settings. Failing tests always deny.
@@ -515,6 +608,13 @@ func (c *Config) validate() error {
 				return fmt.Errorf("%s.approvals.missing: %q is not one of deny, warn, ignore", where, a.Missing)
 			}
 		}
+		if e := s.SLO; e != nil {
+			for k, v := range map[string]string{"fast_burn": e.FastBurn, "errors": e.Errors} {
+				if v != "" && !oneOf(v, []string{"deny", "warn", "ignore"}) {
+					return fmt.Errorf("%s.slo.%s: %q is not one of deny, warn, ignore", where, k, v)
+				}
+			}
+		}
 		if s.Tests != nil && s.Tests.MinCoverage != nil && (*s.Tests.MinCoverage < 0 || *s.Tests.MinCoverage > 100) {
 			return fmt.Errorf("%s.tests.min_coverage: %v is not a percentage (0-100)", where, *s.Tests.MinCoverage)
 		}
@@ -524,6 +624,9 @@ func (c *Config) validate() error {
 		return nil
 	}
 	if err := c.Tests.validate(); err != nil {
+		return err
+	}
+	if err := c.SLO.validate(); err != nil {
 		return err
 	}
 	if a := c.Approvals; a != nil && a.GitHub != nil && a.GitHub.TicketPattern != "" {
@@ -583,3 +686,55 @@ func (t *TestsConfig) validate() error {
 	}
 	return nil
 }
+
+func (c *SLOConfig) validate() error {
+	if c == nil {
+		return nil
+	}
+	if c.Prometheus != "" && c.Static != "" {
+		return fmt.Errorf("slo: prometheus and static are alternatives: set one")
+	}
+	if c.VerifyWindow != "" && !promDuration.MatchString(c.VerifyWindow) {
+		return fmt.Errorf("slo.verify_window: %q is not a duration like 10m", c.VerifyWindow)
+	}
+	names := map[string]bool{}
+	for i, o := range c.Objectives {
+		where := fmt.Sprintf("slo.objectives[%d]", i)
+		if o.Name == "" {
+			return fmt.Errorf("%s: name is required", where)
+		}
+		where = fmt.Sprintf("slo.objectives[%d] (%s)", i, o.Name)
+		if names[o.Service+"/"+o.Name] {
+			return fmt.Errorf("%s: defined twice", where)
+		}
+		names[o.Service+"/"+o.Name] = true
+		if o.Target <= 0 || o.Target >= 1 {
+			return fmt.Errorf("%s: target %v is not a fraction between 0 and 1 (e.g. 0.999)", where, o.Target)
+		}
+		for k, d := range map[string]string{"window": o.Window, "slice_window": o.SliceWindow} {
+			if (d != "" || k == "window") && !promDuration.MatchString(d) {
+				return fmt.Errorf("%s: %s %q is not a duration like 28d", where, k, d)
+			}
+		}
+		if br := o.BurnRate; br != nil {
+			for k, d := range map[string]string{"short": br.Short, "long": br.Long} {
+				if d != "" && !promDuration.MatchString(d) {
+					return fmt.Errorf("%s: burn_rate.%s %q is not a duration like 1h", where, k, d)
+				}
+			}
+		}
+		ratio := o.Good != "" || o.Bad != "" || o.Total != ""
+		switch {
+		case ratio && o.Query != "":
+			return fmt.Errorf("%s: set good/bad/total (a ratio) or query/op/threshold, not both", where)
+		case ratio && (o.Total == "" || (o.Good == "") == (o.Bad == "")):
+			return fmt.Errorf("%s: a ratio needs total and one of good or bad", where)
+		case !ratio && (o.Query == "" || o.Threshold == nil || !oneOf(o.Op, []string{"lt", "lte", "gt", "gte"})):
+			return fmt.Errorf("%s: set good/bad and total, or query with op (lt, lte, gt, gte) and threshold", where)
+		}
+	}
+	return nil
+}
+
+// promDuration is a Prometheus duration: 90s, 5m, 1h30m, 28d, 1w.
+var promDuration = regexp.MustCompile(`^([0-9]+(ms|s|m|h|d|w|y))+$`)

@@ -59,6 +59,9 @@ type Release struct {
 	// re-evaluates to the same decision.
 	Time    time.Time `json:"time"`
 	Commits []Commit  `json:"commits,omitempty"`
+	// Stage is where in the pipeline the gate runs: empty before the
+	// deploy, verify after it (relgate check --stage verify).
+	Stage string `json:"stage,omitempty" jsonschema:"enum=,enum=verify"`
 }
 
 // Artifact is a released artifact identified by digest.
@@ -253,19 +256,54 @@ type Statement struct {
 	Algorithm string `json:"algorithm,omitempty"`
 }
 
-// SLO is a service-level objective and its current state.
+// SLO is one objective of a service-level objective and its current state,
+// measured at the time of the release facts. Ratios (Objective, SLI,
+// error rates) are fractions, not percentages: 0.999 is "three nines".
 type SLO struct {
-	Name                 string   `json:"name"`
-	Service              string   `json:"service,omitempty"`
-	Objective            float64  `json:"objective"`
-	Window               string   `json:"window"`
+	Name    string `json:"name"`
+	Service string `json:"service,omitempty"`
+	// Kind is ratio (good or bad events of all events) or threshold (the
+	// share of time slices in which a metric met Op Threshold).
+	Kind      string   `json:"kind" jsonschema:"enum=ratio,enum=threshold"`
+	Objective float64  `json:"objective"`
+	Op        string   `json:"op,omitempty" jsonschema:"enum=,enum=lt,enum=lte,enum=gt,enum=gte"`
+	Threshold *float64 `json:"threshold,omitempty"`
+	Window    string   `json:"window"`
+	// SLI is the objective's indicator over Window; ErrorBudgetRemaining
+	// the share of the window's error budget left (1 untouched, 0 spent,
+	// negative overspent).
 	SLI                  *float64 `json:"sli,omitempty"`
 	ErrorBudgetRemaining *float64 `json:"error_budget_remaining,omitempty"`
-	BurnRate             *float64 `json:"burn_rate,omitempty"`
-	BurnRateLong         *float64 `json:"burn_rate_long,omitempty"`
-	Source               string   `json:"source"`
-	Location             Location `json:"location"`
-	Error                string   `json:"error,omitempty"`
+	// BurnRate and BurnRateLong are how fast the budget burns over
+	// ShortWindow and LongWindow: 1 spends exactly the budget in Window.
+	BurnRate     *float64 `json:"burn_rate,omitempty"`
+	BurnRateLong *float64 `json:"burn_rate_long,omitempty"`
+	ShortWindow  string   `json:"short_window,omitempty"`
+	LongWindow   string   `json:"long_window,omitempty"`
+	// AlertBurnRate is the burn-rate threshold the definition's own
+	// alerting declares (OpenSLO AlertCondition), if any.
+	AlertBurnRate *float64 `json:"alert_burn_rate,omitempty"`
+	// Verify is measured only by the post-deploy verification (--stage verify).
+	Verify   *SLOVerify `json:"verify,omitempty"`
+	Source   string     `json:"source" jsonschema:"enum=prometheus,enum=static"`
+	Location Location   `json:"location"`
+	// Error is why the objective could not be measured (the metrics source
+	// is down, a query failed or returned nothing): a fact, never a pass.
+	Error string `json:"error,omitempty"`
+}
+
+// SLOVerify is an objective measured over the short window after a deploy:
+// the rollback triggers.
+type SLOVerify struct {
+	Window string `json:"window"`
+	// ErrorRate is the share of bad events (ratio objectives); Value is
+	// the metric's value (threshold objectives).
+	ErrorRate *float64 `json:"error_rate,omitempty"`
+	Value     *float64 `json:"value,omitempty"`
+	// MaxErrorRate and MaxValue are the definition's own rollback
+	// thresholds, if it sets them.
+	MaxErrorRate *float64 `json:"max_error_rate,omitempty"`
+	MaxValue     *float64 `json:"max_value,omitempty"`
 }
 
 // Approvals records who approved the change being released: the reviews

@@ -2,6 +2,7 @@ package scanners
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -14,6 +15,7 @@ import (
 	"github.com/relgate/relgate/scanners/migrations"
 	"github.com/relgate/relgate/scanners/release"
 	"github.com/relgate/relgate/scanners/secrets"
+	"github.com/relgate/relgate/scanners/slo"
 	"github.com/relgate/relgate/scanners/tests"
 )
 
@@ -36,11 +38,15 @@ type Target struct {
 	ChangeRecord string
 	GitHubRepo   string
 	GitHubPR     int
+	// Verify measures the SLOs over the last minutes after a deploy
+	// (--stage verify); SLOVars fill their query templates (--slo-var).
+	Verify  bool
+	SLOVars map[string]string
 }
 
 // Names lists every scanner relgate knows, in the order they are reported.
 func Names() []string {
-	return []string{"release", "secrets", "migrations", "deps", "containers", "iac", "tests", "approvals"}
+	return []string{"release", "secrets", "migrations", "deps", "containers", "iac", "tests", "approvals", "slo"}
 }
 
 // New returns the named scanner for the target. An unknown name is an error.
@@ -66,6 +72,8 @@ func New(name string, t Target, cfg *config.Config) (Scanner, error) {
 		return newTests(t, cfg), nil
 	case "approvals":
 		return newApprovals(t, cfg), nil
+	case "slo":
+		return newSLO(t, cfg), nil
 	default:
 		return nil, fmt.Errorf("unknown scanner %q (known: %s)", name, strings.Join(Names(), ", "))
 	}
@@ -135,6 +143,20 @@ func newApprovals(t Target, cfg *config.Config) Scanner {
 		}
 	}
 	return approvals.New(o)
+}
+
+// newSLO maps the slo section of the config onto the SLO scanner:
+// --slo-var wins over slo.vars. Without objectives it skips.
+func newSLO(t Target, cfg *config.Config) Scanner {
+	o := slo.Options{Dir: t.Dir, Verify: t.Verify, Vars: map[string]string{}}
+	if cfg != nil && cfg.SLO != nil {
+		sc := cfg.SLO
+		o.Prometheus, o.Static, o.Files, o.VerifyWindow = sc.Prometheus, sc.Static, sc.Files, sc.VerifyWindow
+		o.Objectives = slo.Compact(sc.Objectives)
+		maps.Copy(o.Vars, sc.Vars)
+	}
+	maps.Copy(o.Vars, t.SLOVars)
+	return slo.New(o)
 }
 
 // newTests maps the tests section of the config onto the test results

@@ -166,7 +166,7 @@ func (a *app) gather(ctx context.Context, dir string, cfg *config.Config, o *sca
 			return nil, usage(fmt.Errorf("--base: %w", err))
 		}
 	}
-	names := o.scanners
+	names := o.rc.scanners(o.scanners)
 	timeout := o.timeout
 	if cfg.Scanners != nil {
 		if len(names) == 0 {
@@ -202,6 +202,7 @@ func (a *app) gather(ctx context.Context, dir string, cfg *config.Config, o *sca
 	in.Waivers = ws
 	in.Release.Environment = environment(o.env, cfg)
 	in.Release.Time = time.Now().UTC().Truncate(time.Second)
+	o.rc.input(in)
 	var progress scanners.Progress
 	if isTerminal(a.stderr) {
 		progress = &ttyProgress{w: a.stderr}

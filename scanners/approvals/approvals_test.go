@@ -140,6 +140,15 @@ func TestPullRequestFromActionsEvent(t *testing.T) {
 	}
 }
 
+func TestPullRequestEventWithoutTokenIsSkipped(t *testing.T) {
+	event := writeFile(t, filepath.Join(t.TempDir(), "event.json"), `{"pull_request":{"number":42}}`)
+	env := map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_REPOSITORY": "acme/shop", "GITHUB_EVENT_PATH": event}
+	a, run, err := scan(t, Options{Dir: t.TempDir(), Getenv: envOf(env)})
+	if err != nil || run.Status != engine.StatusSkipped || a != nil {
+		t.Fatalf("err %v status %s approvals %v", err, run.Status, a)
+	}
+}
+
 func TestPushEventWithoutConfigIsSkipped(t *testing.T) {
 	event := writeFile(t, filepath.Join(t.TempDir(), "event.json"), `{"ref":"refs/heads/main","after":"9f1c2ab7e3d0c4b5a6f7e8d9c0b1a2f3e4d5c6b7"}`)
 	env := map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_REPOSITORY": "acme/shop", "GITHUB_EVENT_PATH": event}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"os"
@@ -63,9 +64,13 @@ func (s *Scanner) githubTarget() (*target, error) {
 		}
 		eventPR = n
 	}
-	// In Actions without configuration, only a pull request event turns
-	// the source on: a push has no review to read unless asked for.
-	if !explicit && eventPR == 0 {
+	// In Actions without configuration, only a pull request event with a
+	// token turns the source on: a push has no review to read unless asked
+	// for, and a workflow that passes no token has not opted in.
+	if !explicit && (eventPR == 0 || cmpOr(s.opts.Token, env("GITHUB_TOKEN"), env("GH_TOKEN")) == "") {
+		if eventPR != 0 {
+			slog.Info("approvals: pull request event without GITHUB_TOKEN: reviews not read")
+		}
 		return nil, nil
 	}
 	t := &target{pr: s.opts.PullRequest}

@@ -191,14 +191,14 @@ func UpdateDB(ctx context.Context, root string, o UpdateOptions) (DBInfo, error)
 // first, metadata last), so a failed or partial download never replaces a
 // working database and a reader never sees a half-written file.
 func download(ctx context.Context, root string, refs []name.Reference, insecure bool) error {
-	if err := os.MkdirAll(root, 0o755); err != nil {
+	if err := os.MkdirAll(root, 0o750); err != nil {
 		return err
 	}
 	tmp, err := os.MkdirTemp(root, ".trivy-db-update-")
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(tmp)
+	defer func() { _ = os.RemoveAll(tmp) }()
 	staged := tdb.Dir(tmp)
 	client := tdb.NewClient(staged, true, tdb.WithDBRepository(refs))
 	if err := client.Download(ctx, staged, ftypes.RegistryOptions{Insecure: insecure}); err != nil {
@@ -208,7 +208,7 @@ func download(ctx context.Context, root string, refs []name.Reference, insecure 
 		return fmt.Errorf("downloaded database does not open: %w", err)
 	}
 	dir := tdb.Dir(root)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return err
 	}
 	for _, f := range []string{trivydb.Path(staged), metadata.Path(staged)} {

@@ -93,30 +93,33 @@ func severity(s string) string {
 // parse. trivy only logs such a file and moves on, so without this fact a
 // broken manifest would look like a clean one.
 func parseErrors(dir string) ([]engine.Misconfiguration, error) {
+	// Reading through os.Root keeps every read inside dir, whatever
+	// symlinks the repository holds.
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, fmt.Errorf("check files for parse errors: %w", err)
+	}
+	defer func() { _ = root.Close() }()
+	fsys := root.FS()
 	var out []engine.Misconfiguration
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+	err = fs.WalkDir(fsys, ".", func(rel string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
 		if d.IsDir() {
 			if d.Name() == ".git" {
-				return filepath.SkipDir
+				return fs.SkipDir
 			}
 			return nil
 		}
 		if !d.Type().IsRegular() {
 			return nil
 		}
-		rel, err := filepath.Rel(dir, p)
-		if err != nil {
-			return err
-		}
-		rel = filepath.ToSlash(rel)
 		kind, check := parserFor(rel)
-		if check == nil || isHelmTemplate(dir, rel) {
+		if check == nil || isHelmTemplate(fsys, rel) {
 			return nil
 		}
-		data, err := os.ReadFile(p)
+		data, err := fs.ReadFile(fsys, rel)
 		if err != nil {
 			return fmt.Errorf("read %s: %w", rel, err)
 		}
@@ -222,14 +225,13 @@ func checkYAML(_ string, data []byte) (int, string, bool) {
 
 // isHelmTemplate is true for files under a chart's templates directory:
 // they are Go templates, which trivy renders before checking.
-func isHelmTemplate(root, rel string) bool {
+func isHelmTemplate(fsys fs.FS, rel string) bool {
 	parts := strings.Split(rel, "/")
 	for i := 0; i < len(parts)-1; i++ {
 		if parts[i] != "templates" {
 			continue
 		}
-		chart := filepath.Join(append([]string{root}, append(parts[:i:i], "Chart.yaml")...)...)
-		if _, err := os.Stat(chart); err == nil {
+		if _, err := fs.Stat(fsys, path.Join(append(parts[:i:i], "Chart.yaml")...)); err == nil {
 			return true
 		}
 	}

@@ -102,7 +102,7 @@ func vulnFact(v types.DetectedVulnerability, p ftypes.Package, eco, image string
 	out := engine.Vulnerability{
 		ID:            v.VulnerabilityID,
 		Summary:       cmp.Or(v.Title, firstLine(v.Description)),
-		Severity:      severity(v.Severity),
+		Severity:      severity(v.Severity), //nolint:staticcheck // the severity trivy selected by its source order, as its reports show
 		FixedVersions: splitVersions(v.FixedVersion),
 		Published:     v.PublishedDate,
 		Modified:      v.LastModifiedDate,

@@ -102,7 +102,7 @@ func openTar(file string) (*tar.Reader, io.Closer, error) {
 	if bytes.Equal(magic, []byte{0x1f, 0x8b}) {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
-			f.Close()
+			_ = f.Close()
 			return nil, nil, fmt.Errorf("read %s: %w", file, err)
 		}
 		return tar.NewReader(zr), f, nil
@@ -118,7 +118,7 @@ func archiveKind(file string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	defer c.Close()
+	defer func() { _ = c.Close() }()
 	var oci bool
 	for {
 		h, err := tr.Next()
@@ -148,7 +148,7 @@ func extractTar(file, dir string) error {
 	if err != nil {
 		return err
 	}
-	defer c.Close()
+	defer func() { _ = c.Close() }()
 	for {
 		h, err := tr.Next()
 		if errors.Is(err, io.EOF) {
@@ -189,7 +189,7 @@ func writeFile(dst string, r io.Reader) error {
 		return err
 	}
 	if _, err := io.Copy(f, r); err != nil {
-		f.Close()
+		_ = f.Close()
 		return err
 	}
 	return f.Close()

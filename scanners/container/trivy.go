@@ -84,7 +84,7 @@ func (h trivyLogs) Handle(ctx context.Context, r slog.Record) error {
 	if r.PC != 0 && r.Level > slog.LevelDebug {
 		if fn := runtime.FuncForPC(r.PC); fn != nil && strings.HasPrefix(fn.Name(), "github.com/aquasecurity/") {
 			r.Level = slog.LevelDebug
-			if !h.Handler.Enabled(ctx, r.Level) {
+			if !h.Enabled(ctx, r.Level) {
 				return nil
 			}
 		}
@@ -167,7 +167,7 @@ func artifactOption(disabled []analyzer.Type, offline bool) artifact.Option {
 // local scan service over it, as trivy's standalone mode does.
 func scan(ctx context.Context, newArtifact func(cache.ArtifactCache) (artifact.Artifact, error), opts types.ScanOptions) (artifact.Reference, types.ScanResponse, error) {
 	c := cache.NewMemoryCache()
-	defer c.Close()
+	defer func() { _ = c.Close() }()
 	art, err := newArtifact(c)
 	if err != nil {
 		return artifact.Reference{}, types.ScanResponse{}, err

@@ -472,6 +472,10 @@ type ScoreSettings struct {
 	Pass    *float64           `json:"pass,omitempty" yaml:"pass,omitempty"`
 	Warn    *float64           `json:"warn,omitempty" yaml:"warn,omitempty"`
 	Weights map[string]float64 `json:"weights,omitempty" yaml:"weights,omitempty"`
+	// Key objectives (areas) fail on any deny in them, even one fail_on or
+	// a budget lets through, and a failed key objective fails the gate
+	// whatever the score.
+	Key []string `json:"key,omitempty" yaml:"key,omitempty"`
 }
 
 // Duration is a time.Duration written as "90s" or "5m".

@@ -33,21 +33,24 @@ func TestGitHubEscaping(t *testing.T) {
 func TestGitHubCommands(t *testing.T) {
 	out := string(render(t, "github", fixtureDecision(), Options{Rules: fixtureRules(), ConfigFile: "ci/relgate.yml"}))
 	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
-	if len(lines) != 8 {
-		t.Fatalf("%d commands, want one per finding (8):\n%s", len(lines), out)
+	if len(lines) != 9 {
+		t.Fatalf("%d commands, want the decision and one per finding (9):\n%s", len(lines), out)
 	}
 	count := map[string]int{}
 	for _, l := range lines {
 		count[strings.SplitN(l, " ", 2)[0]]++
 	}
-	if fmt.Sprint(count) != "map[::error:4 ::notice:2 ::warning:2]" {
+	if fmt.Sprint(count) != "map[::error:4 ::notice:3 ::warning:2]" {
 		t.Errorf("commands = %v", count)
 	}
 	if !strings.Contains(out, "::error file=ci/relgate.yml,line=1,title=APR001 Production release needs approvals::") {
 		t.Errorf("finding without a file is not pinned to the config file:\n%s", out)
 	}
-	if out := render(t, "github", emptyDecision(), Options{}); len(out) != 0 {
-		t.Errorf("no findings, yet output %q", out)
+	if !strings.HasPrefix(lines[0], "::notice title=relgate FAIL::FAIL, score ") {
+		t.Errorf("the decision and its score do not come first: %s", lines[0])
+	}
+	if out := string(render(t, "github", emptyDecision(), Options{})); out != "::notice title=relgate PASS::PASS, score 100 in staging — 0 violations · 0 warnings · 0 waived\n" {
+		t.Errorf("no findings: output %q, want the decision alone", out)
 	}
 }
 

@@ -17,6 +17,16 @@ import (
 func writeGitHub(w io.Writer, d *engine.Decision, opts Options) error {
 	bw := bufio.NewWriter(w)
 	idx := indexRules(opts.Rules)
+	// The decision itself comes first, as a notice without a file: the
+	// result and the score show in the run's annotations too.
+	if d.Result != "" {
+		summary := fmt.Sprintf("%s, score %s", strings.ToUpper(d.Result), formatScore(d.Score))
+		if d.Environment != "" {
+			summary += " in " + d.Environment
+		}
+		summary += " — " + summaryLine(d)
+		fmt.Fprintf(bw, "::notice title=%s::%s\n", escapeProperty("relgate "+strings.ToUpper(d.Result)), escapeData(summary))
+	}
 	for _, g := range groups(d) {
 		command := map[string]string{kindViolation: "error", kindWarning: "warning", kindWaived: "notice"}[g.kind]
 		for _, f := range g.findings {

@@ -196,6 +196,7 @@ func ExampleWrite() {
 	}
 	_ = Write(os.Stdout, "github", d, Options{ConfigFile: ".relgate.yaml"})
 	// Output:
+	// ::notice title=relgate FAIL::FAIL, score 40 in production — 1 violation · 1 warning · 0 waived
 	// ::error file=config/prod.env,line=3,title=SEC001 Leaked secret::[critical] AWS key, 100%25 leaked
 	// ::warning file=.relgate.yaml,line=1,title=APR001 Approvals::[medium] 1 of 2 approvals
 }

@@ -243,8 +243,18 @@ failed_areas := {f.area | some f in violations}
 
 warned_areas := {f.area | some f in warnings}
 
+# Key objectives (settings.score.key, Keptn's key SLIs) fail on any deny
+# in their area, even one the fail-on severity or a budget let through as
+# a warning, and a failed key objective fails the gate whatever the score.
+key_areas := {a | some a in object.get(settings.score, "key", [])}
+
+denied_areas := {f.area | some f in warnings; f.kind == "deny"}
+
 objective_result(a) := "fail" if {
 	a in failed_areas
+} else := "fail" if {
+	a in key_areas
+	a in denied_areas
 } else := "warning" if {
 	a in warned_areas
 } else := "pass"
@@ -257,7 +267,7 @@ objectives := [o |
 		"name": a,
 		"result": objective_result(a),
 		"weight": object.get(settings.score.weights, a, 1),
-		"key": a in object.get(settings.score, "key", []),
+		"key": a in key_areas,
 	}
 ]
 
@@ -288,8 +298,22 @@ score_finding contains f if {
 	}
 }
 
+key_finding contains f if {
+	some a in key_areas & denied_areas
+	not a in failed_areas
+	n := count([1 | some w in warnings; w.area == a; w.kind == "deny"])
+	f := {
+		"rule": "KEY001",
+		"title": "Key objective failed",
+		"severity": "high",
+		"message": sprintf("key objective %s failed: %d of its denies were let through as warnings, which a key objective does not allow", [a, n]),
+		"location": {"path": "", "start_line": 0, "end_line": 0},
+		"fingerprint": crypto.sha256(sprintf("KEY001|%s|%s", [lib.environment, a])),
+	}
+}
+
 result := "fail" if {
-	count(violations) + count(score_finding) > 0
+	(count(violations) + count(score_finding)) + count(key_finding) > 0
 } else := "warn" if {
 	count(warnings) > 0
 } else := "warn" if {
@@ -302,7 +326,7 @@ decision := {
 	"result": result,
 	"score": score,
 	"environment": lib.environment,
-	"violations": violations | score_finding,
+	"violations": (violations | score_finding) | key_finding,
 	"warnings": warnings,
 	"waived": waived,
 	"objectives": objectives,

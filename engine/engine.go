@@ -60,6 +60,11 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	if err != nil {
 		return nil, &PolicyError{Err: fmt.Errorf("encode config: %w", err)}
 	}
+	if _, ok := cfg.(map[string]any); !ok {
+		// A typed nil (or anything but an object) would reach policies as
+		// null and quietly disable every setting: treat it as no config.
+		cfg = map[string]any{}
+	}
 	data := userData
 	if data == nil {
 		data = map[string]any{}

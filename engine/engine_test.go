@@ -97,3 +97,17 @@ func TestUserPolicyHTTPSendRejected(t *testing.T) {
 		t.Errorf("allowed http.send: %v", err)
 	}
 }
+
+// TestTypedNilConfigIsNoConfig: a nil map must not reach policies as null,
+// which would quietly turn every deny into a warning.
+func TestTypedNilConfigIsNoConfig(t *testing.T) {
+	var cfg map[string]any
+	e := newEngine(t, engine.Options{Config: cfg})
+	d, err := e.Evaluate(context.Background(), releaseInput("production", "feature/x", "", ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Result != engine.ResultFail {
+		t.Errorf("result = %s, want fail", d.Result)
+	}
+}

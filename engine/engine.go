@@ -1,11 +1,13 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
@@ -27,6 +29,9 @@ type Options struct {
 	Config any
 	// AllowBuiltins lets policies call sandboxed builtins (http.send, …).
 	AllowBuiltins []string
+	// Timeout bounds one evaluation, so that a runaway policy fails with a
+	// clear error instead of hanging the pipeline; zero means 60s.
+	Timeout time.Duration
 }
 
 // Engine holds compiled policies and a prepared query. It is safe for
@@ -38,6 +43,7 @@ type Engine struct {
 	// compiler and store are kept for Explain, which traces one rule.
 	compiler *ast.Compiler
 	store    storage.Store
+	timeout  time.Duration
 }
 
 // New loads and compiles the built-in and user policies once and prepares
@@ -103,7 +109,8 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 		}
 		return nil, &PolicyError{Err: fmt.Errorf("prepare query: %w", err)}
 	}
-	return &Engine{query: pq, rules: rulesFromAnnotations(compiler), policyDigest: digest, compiler: compiler, store: store}, nil
+	timeout := cmp.Or(opts.Timeout, DefaultTimeout)
+	return &Engine{query: pq, rules: rulesFromAnnotations(compiler), policyDigest: digest, compiler: compiler, store: store, timeout: timeout}, nil
 }
 
 // Rules lists every rule known to the engine, sorted by id.
@@ -152,9 +159,11 @@ func (e *Engine) Evaluate(ctx context.Context, in *Input) (*Decision, error) {
 
 // EvaluatePrepared judges an input converted by Prepare.
 func (e *Engine) EvaluatePrepared(ctx context.Context, p *Prepared) (*Decision, error) {
+	ctx, cancel := context.WithTimeout(ctx, e.timeout)
+	defer cancel()
 	rs, err := e.query.Eval(ctx, rego.EvalParsedInput(p.value))
 	if err != nil {
-		return nil, fmt.Errorf("evaluate policies: %w", err)
+		return nil, evalError(ctx, e.timeout, err)
 	}
 	if len(rs) != 1 || len(rs[0].Expressions) != 1 {
 		return nil, errors.New("evaluate policies: data.relgate.main.decision is undefined (is a policy overriding relgate.main?)")
@@ -172,6 +181,7 @@ func (e *Engine) EvaluatePrepared(ctx context.Context, p *Prepared) (*Decision, 
 	d.APIVersion, d.Kind = APIVersion, KindDecision
 	d.Scanners = p.input.Scanners
 	d.InputDigest, d.PolicyDigest = p.digest, e.policyDigest
+	d.Release = releaseOf(&p.input.Release)
 	e.fillTitles(d)
 	d.sort()
 	slog.Debug("evaluated", "result", d.Result, "score", d.Score, "violations", len(d.Violations), "warnings", len(d.Warnings))

@@ -101,13 +101,15 @@ func (e *Engine) explainRule(ctx context.Context, p *Prepared, t explainTarget, 
 	} else {
 		fmt.Fprintf(w, "%s\n", head)
 	}
+	ctx, cancel := context.WithTimeout(ctx, e.timeout)
+	defer cancel()
 	buf := topdown.NewBufferTracer()
 	pq, err := rego.New(rego.ParsedQuery(ast.NewBody(ast.NewExpr(ast.NewTerm(t.ref)))), rego.Compiler(e.compiler), rego.Store(e.store)).PrepareForEval(ctx)
 	if err != nil {
 		return fmt.Errorf("explain %s: %w", t.id, err)
 	}
 	if _, err := pq.Eval(ctx, rego.EvalParsedInput(p.value), rego.EvalQueryTracer(buf), rego.EvalRuleIndexing(false)); err != nil {
-		return fmt.Errorf("explain %s: %w", t.id, err)
+		return fmt.Errorf("explain %s: %w", t.id, evalError(ctx, e.timeout, err))
 	}
 	var events []*topdown.Event
 	fired := 0

@@ -264,10 +264,11 @@ func newEngine(ctx context.Context, cfg *config.Config, cfgDir string, flags []s
 		}
 	}
 	var allow []string
+	var timeout time.Duration
 	if cfg.Policy != nil {
-		allow = cfg.Policy.AllowBuiltins
+		allow, timeout = cfg.Policy.AllowBuiltins, time.Duration(cfg.Policy.Timeout)
 	}
-	return engine.New(ctx, engine.Options{Policies: paths, Config: cfg, AllowBuiltins: allow})
+	return engine.New(ctx, engine.Options{Policies: paths, Config: cfg, AllowBuiltins: allow, Timeout: timeout})
 }
 
 // writeFileAtomic writes through a temporary file renamed into place, so a

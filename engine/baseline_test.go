@@ -94,3 +94,43 @@ func TestBaseline(t *testing.T) {
 		}
 	}
 }
+
+func TestReadBaselineFiles(t *testing.T) {
+	e := newEngine(t, engine.Options{})
+	for name, want := range map[string]int{"report.json": 2, "report.sarif": 1} {
+		got, err := e.ReadBaseline(context.Background(), filepath.Join("testdata", "baseline", name))
+		if err != nil || len(got) != want || got[0].Rule == "" {
+			t.Errorf("%s: %+v, %v (want %d entries)", name, got, err, want)
+		}
+	}
+}
+
+// FuzzReadBaseline: no baseline file makes relgate panic; what it accepts
+// names rules.
+func FuzzReadBaseline(f *testing.F) {
+	for _, name := range []string{"report.json", "report.sarif"} {
+		data, err := os.ReadFile(filepath.Join("testdata", "baseline", name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Add([]byte(`{"apiVersion":"relgate.dev/v1","kind":"ReleaseInput"}`))
+	e := newEngine(f, engine.Options{})
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p := filepath.Join(dir, "b.json")
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		entries, err := e.ReadBaseline(context.Background(), p)
+		if err != nil {
+			return
+		}
+		for _, en := range entries {
+			if en.Fingerprint == "" {
+				t.Fatalf("entry without a fingerprint: %+v", en)
+			}
+		}
+	})
+}

@@ -146,3 +146,14 @@ func TestBundleErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestUserIDCollidesWithBuiltin: a user rule may not take a built-in id.
+func TestUserIDCollidesWithBuiltin(t *testing.T) {
+	dir := t.TempDir()
+	writePolicy(t, filepath.Join(dir, "mine.rego"), "package relgate.rules.mine\n\n# METADATA\n# title: Mine\n# custom:\n#   id: SEC001\n#   severity: low\nwarn contains \"x\" if false\n")
+	_, err := engine.New(context.Background(), engine.Options{Policies: []string{dir}})
+	var pe *engine.PolicyError
+	if !errors.As(err, &pe) || !strings.Contains(err.Error(), "mine.rego:3: rego_compile_error: rule id SEC001 is the built-in rule") {
+		t.Fatalf("err = %v", err)
+	}
+}

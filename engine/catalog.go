@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -36,4 +38,30 @@ func ruleCatalog(c *ast.Compiler) map[string]any {
 		out[id] = map[string]any{"severity": sev, "title": a.Title, "package": strings.TrimPrefix(pkg.String(), "data.")}
 	}
 	return out
+}
+
+// checkIDCollisions refuses user rules whose id is a built-in rule's: their
+// findings, waivers and SARIF rule would be taken for the built-in one.
+func checkIDCollisions(builtin, user map[string]*ast.Module) error {
+	own := map[string]string{}
+	for _, m := range builtin {
+		for _, a := range m.Annotations {
+			if id, _ := a.Custom["id"].(string); id != "" && a.Scope == "rule" {
+				own[id] = a.Title
+			}
+		}
+	}
+	var errs ast.Errors
+	for _, name := range slices.Sorted(maps.Keys(user)) {
+		for _, a := range user[name].Annotations {
+			id, _ := a.Custom["id"].(string)
+			if title, taken := own[id]; taken && a.Scope == "rule" {
+				errs = append(errs, ast.NewError(ast.CompileErr, a.Location, "rule id %s is the built-in rule %q: give the rule an id of the team's own prefix", id, title))
+			}
+		}
+	}
+	if len(errs) > 0 {
+		return &PolicyError{Errs: errs}
+	}
+	return nil
 }

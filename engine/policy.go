@@ -99,6 +99,9 @@ func loadModules(userPaths []string, caps *ast.Capabilities) (map[string]*ast.Mo
 	if err != nil {
 		return nil, nil, err
 	}
+	if err := checkIDCollisions(modules, user); err != nil {
+		return nil, nil, err
+	}
 	maps.Copy(modules, user)
 	return modules, data, nil
 }

@@ -9,6 +9,7 @@ import (
 func (a *app) checkCommand() *cobra.Command {
 	var so scanOptions
 	var gopts gateOptions
+	var aopts attestOptions
 	cmd := &cobra.Command{
 		Use:   "check [PATH]",
 		Short: "Scan PATH, judge the facts with the policies and report the decision",
@@ -25,6 +26,9 @@ func (a *app) checkCommand() *cobra.Command {
 			}
 			reports, err := gopts.parseReports()
 			if err != nil {
+				return err
+			}
+			if gopts.attest, err = aopts.load(); err != nil {
 				return err
 			}
 			cfgDir := dir
@@ -45,5 +49,6 @@ func (a *app) checkCommand() *cobra.Command {
 	}
 	so.bind(cmd)
 	gopts.bind(cmd)
+	aopts.bind(cmd)
 	return cmd
 }

@@ -60,6 +60,8 @@ type gateOptions struct {
 	reports    []string
 	failOnWarn bool
 	baseline   string
+	// attest signs the decision into a record (check --attest); nil: none.
+	attest *attestOptions
 }
 
 func (o *gateOptions) bind(cmd *cobra.Command) {
@@ -237,6 +239,11 @@ func (a *app) judge(ctx context.Context, eng *engine.Engine, in *engine.Input, c
 	stdoutOpts.Color = o.format == "table" && isTerminal(a.stdout) && os.Getenv("NO_COLOR") == ""
 	if err := report.Write(a.stdout, o.format, d, stdoutOpts); err != nil {
 		return fmt.Errorf("write %s report: %w", o.format, err)
+	}
+	if o.attest != nil {
+		if err := o.attest.write(ctx, d, in); err != nil {
+			return err
+		}
 	}
 	if d.Failed() || (o.failOnWarn && d.Result == engine.ResultWarn) {
 		return errGateFailed

@@ -8,5 +8,5 @@ import "embed"
 
 // FS holds every built-in policy and its tests.
 //
-//go:embed lib main rules
+//go:embed lib main rules admission
 var FS embed.FS

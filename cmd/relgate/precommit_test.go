@@ -1,0 +1,133 @@
+package main
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/relgate/relgate/internal/gittest"
+)
+
+// needPreCommit returns the pre-commit tool, skipping the test where it is
+// not installed — except in CI (CI=true), where a missing tool is a failure:
+// .ci/run installs Debian's pre-commit package.
+func needPreCommit(t *testing.T) string {
+	t.Helper()
+	path, err := exec.LookPath("pre-commit")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("pre-commit is not installed (CI=true; .ci/run installs Debian's pre-commit): %v", err)
+		}
+		t.Skip("pre-commit not installed (apt-get install pre-commit)")
+	}
+	return path
+}
+
+// fakeAWSKey is a made-up, format-valid AWS access key id, generated at run
+// time so that no secret-shaped string sits in the source.
+func fakeAWSKey() string {
+	const b32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+	b := []byte("AKIA")
+	for range 16 {
+		b = append(b, b32[rand.IntN(len(b32))])
+	}
+	return string(b)
+}
+
+// hookRepo is a project repository whose git pre-commit hook runs one of
+// relgate's hooks through `pre-commit try-repo` on this checkout, with the
+// relgate on PATH being this test binary.
+func hookRepo(t *testing.T, hook string) *gittest.Repo {
+	t.Helper()
+	preCommit := needPreCommit(t)
+	gittest.Isolate(t)
+	t.Setenv("PATH", relgateShim(t)+string(os.PathListSeparator)+os.Getenv("PATH"))
+	t.Setenv("PRE_COMMIT_HOME", t.TempDir())
+	t.Setenv("PRE_COMMIT_COLOR", "never")
+	r := gittest.New(t)
+	r.Write("README.md", "# service\n")
+	r.Commit("chore: init")
+	script := fmt.Sprintf("#!/bin/sh\nexec '%s' try-repo '%s' %s\n", preCommit, repoRoot(t), hook)
+	if err := os.WriteFile(filepath.Join(r.Dir, ".git", "hooks", "pre-commit"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// commit runs `git commit` with the hooks and returns its output, whether
+// it succeeded, and whether HEAD moved.
+func commit(t *testing.T, r *gittest.Repo, msg string) (string, bool) {
+	t.Helper()
+	before := r.Git("rev-parse", "HEAD")
+	// git sends a hook's output to standard error: capture both.
+	cmd := exec.Command("git", "-C", r.Dir, "-c", "user.name="+gittest.Name, "-c", "user.email="+gittest.Email, "commit", "-m", msg)
+	out, err := cmd.CombinedOutput()
+	moved := r.Git("rev-parse", "HEAD") != before
+	if (err == nil) != moved {
+		t.Fatalf("git commit: error %v but HEAD moved=%v\n%s", err, moved, out)
+	}
+	return string(out), err == nil
+}
+
+// TestPreCommitHookBlocksStagedSecret proves the relgate hook with the real
+// pre-commit tool: a commit that stages a (fake) leaked key is blocked with
+// a message naming the rule and the place, and never the key; a clean
+// commit passes.
+func TestPreCommitHookBlocksStagedSecret(t *testing.T) {
+	r := hookRepo(t, "relgate")
+	key := fakeAWSKey()
+	r.Write("config/app.env", "REGION=eu-west-1\nAWS_ACCESS_KEY_ID="+key+"\n")
+	r.Stage("config/app.env")
+	out, ok := commit(t, r, "feat: add config")
+	if ok {
+		t.Fatalf("a commit with a leaked key passed the hook:\n%s", out)
+	}
+	for _, want := range []string{"relgate (secrets and migrations of the staged change)", "Failed", "relgate FAIL", "SEC001", "config/app.env:2", "aws-access-token"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("blocked commit's output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, key) || strings.Contains(out, key[4:]) {
+		t.Errorf("the hook's output shows the secret")
+	}
+
+	// The developer removes the key: the same commit now passes.
+	r.Write("config/app.env", "REGION=eu-west-1\n")
+	r.Stage("config/app.env")
+	out, ok = commit(t, r, "feat: add config")
+	if !ok {
+		t.Fatalf("a clean commit was blocked:\n%s", out)
+	}
+	if !strings.Contains(out, "Passed") {
+		t.Errorf("clean commit's output lacks Passed:\n%s", out)
+	}
+}
+
+// TestPreCommitPolicyTestHook: the relgate-policy-test hook runs the Rego
+// tests of the config's policy directory and blocks a commit that breaks one.
+func TestPreCommitPolicyTestHook(t *testing.T) {
+	r := hookRepo(t, "relgate-policy-test")
+	r.Write(".relgate.yaml", "policies: [policy/]\n")
+	r.Write("policy/team.rego", acmePolicy)
+	r.Write("policy/team_test.rego", strings.Replace(acmeTest, "WANT", "1", 1))
+	r.Stage(".")
+	if out, ok := commit(t, r, "feat: team policy"); !ok {
+		t.Fatalf("passing policy tests blocked the commit:\n%s", out)
+	}
+	// A test that cannot pass: the commit is blocked and the test named.
+	r.Write("policy/broken_test.rego", "package relgate.rules.acme_test\n\ntest_always_broken if {\n\t1 == 2\n}\n")
+	r.Stage(".")
+	out, ok := commit(t, r, "test: broken")
+	if ok {
+		t.Fatalf("a failing policy test did not block the commit:\n%s", out)
+	}
+	for _, want := range []string{"relgate policy test", "Failed", "test_always_broken"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("blocked commit's output lacks %q:\n%s", want, out)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -97,5 +98,43 @@ func TestRuleCatalogForPolicies(t *testing.T) {
 	}
 	if got := rulesOf(d.Violations); !slices.Equal(got, []string{"WVR004"}) {
 		t.Errorf("violations = %v, want WVR004 (SCN001 is high at most)", got)
+	}
+}
+
+// BenchmarkEvaluateWaivers: BenchmarkEvaluate's 10,000 findings with 50
+// waivers (half matching vulnerabilities by id, half matching nothing) and
+// a baseline of 1,000 findings: the cost of governance on the hot path.
+func BenchmarkEvaluateWaivers(b *testing.B) {
+	ctx := context.Background()
+	e := newEngine(b, engine.Options{})
+	in := largeInput(10_000)
+	for i := range 50 {
+		id := fmt.Sprintf("GHSA-%d", 10*i+1)
+		if i%2 == 1 {
+			id = fmt.Sprintf("GHSA-none-%d", i)
+		}
+		in.Waivers = append(in.Waivers, engine.Waiver{Rule: "VUL001", Scope: engine.WaiverScope{ID: id}, Reason: "r",
+			Approver: "a", Expires: "2026-11-20", Location: engine.Location{Path: ".relgate-waivers.yaml", StartLine: i + 1}})
+	}
+	d, err := e.Evaluate(ctx, largeInput(10_000))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var base []engine.BaselineEntry
+	for _, f := range append(d.Violations, d.Warnings...)[:1000] {
+		base = append(base, engine.BaselineEntry{Rule: f.Rule, Fingerprint: f.Fingerprint})
+	}
+	if err := e.SetBaseline(ctx, base); err != nil {
+		b.Fatal(err)
+	}
+	p, err := engine.Prepare(in)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := e.EvaluatePrepared(ctx, p); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -18,6 +18,10 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	// Freeze calendars name IANA time zones, and the policies resolve them
+	// too: embed the database so a minimal image (no /usr/share/zoneinfo)
+	// judges them the same way.
+	_ "time/tzdata"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -52,6 +56,8 @@ type Config struct {
 	Approvals *ApprovalsConfig `json:"approvals,omitempty" yaml:"approvals,omitempty"`
 	// SLO defines the service-level objectives and where they are measured.
 	SLO *SLOConfig `json:"slo,omitempty" yaml:"slo,omitempty"`
+	// Release states facts of the release the repository cannot tell.
+	Release *ReleaseConfig `json:"release,omitempty" yaml:"release,omitempty"`
 	// Defaults are settings for every environment; Environments override them per environment.
 	Defaults     *Settings           `json:"defaults,omitempty" yaml:"defaults,omitempty"`
 	Environments map[string]Settings `json:"environments,omitempty" yaml:"environments,omitempty"`
@@ -238,6 +244,18 @@ type SLOBurnRate struct {
 type SLOVerifyConfig struct {
 	MaxErrorRate *float64 `json:"max_error_rate,omitempty" yaml:"max_error_rate,omitempty"`
 	MaxValue     *float64 `json:"max_value,omitempty" yaml:"max_value,omitempty"`
+}
+
+// ReleaseConfig states facts of the release that the repository cannot
+// tell; flags override them.
+type ReleaseConfig struct {
+	// Strategy is how the release is deployed (--strategy overrides it).
+	Strategy string `json:"strategy,omitempty" yaml:"strategy,omitempty" jsonschema:"enum=canary,enum=blue-green,enum=rolling,enum=recreate"`
+	// Checklist states the pre-deployment checklist's items: a link, a
+	// path in the repository (it must exist) or true/false, e.g.
+	// rollback_plan: docs/rollback.md, on_call_notified: true
+	// (--checklist ITEM=VALUE overrides them).
+	Checklist map[string]string `json:"checklist,omitempty" yaml:"checklist,omitempty"`
 }
 
 // ContainersConfig configures the image scanner (trivy).
@@ -465,6 +483,38 @@ type ReleaseSettings struct {
 	Tags     []string `json:"tags,omitempty" yaml:"tags,omitempty"`
 	// RequireSemver denies a release whose version is not SemVer.
 	RequireSemver *bool `json:"require_semver,omitempty" yaml:"require_semver,omitempty"`
+	// SemverBump is what a version bump smaller than the conventional
+	// commits call for does (a breaking change needs a major, a feat a
+	// minor): deny (production), warn or ignore.
+	SemverBump string `json:"semver_bump,omitempty" yaml:"semver_bump,omitempty" jsonschema:"enum=deny,enum=warn,enum=ignore"`
+	// Freeze windows: no release while one is open.
+	Freeze []FreezeWindow `json:"freeze,omitempty" yaml:"freeze,omitempty"`
+	// Strategies are the deployment strategies allowed here (canary,
+	// blue-green, rolling, recreate); empty allows any.
+	Strategies []string `json:"strategies,omitempty" yaml:"strategies,omitempty"`
+	// PromoteFrom names the environment whose passing decision, for the
+	// same artifact, must be shown (--staging-decision), e.g. staging.
+	PromoteFrom string `json:"promote_from,omitempty" yaml:"promote_from,omitempty"`
+	// Checklist are the pre-deployment checklist items required here
+	// (rollback_plan, runbook, dashboard, on_call_notified, …), stated in
+	// release.checklist or with --checklist.
+	Checklist []string `json:"checklist,omitempty" yaml:"checklist,omitempty"`
+}
+
+// FreezeWindow is a period without releases: from Start to End (local
+// date-times "2026-12-20T18:00" or whole days "2026-12-24"), or every week
+// on Days between From and To ("15:00" to "24:00"; To before From runs
+// overnight), in TimeZone (IANA, default UTC).
+type FreezeWindow struct {
+	Name     string   `json:"name" yaml:"name"`
+	Start    string   `json:"start,omitempty" yaml:"start,omitempty"`
+	End      string   `json:"end,omitempty" yaml:"end,omitempty"`
+	Days     []string `json:"days,omitempty" yaml:"days,omitempty"`
+	From     string   `json:"from,omitempty" yaml:"from,omitempty"`
+	To       string   `json:"to,omitempty" yaml:"to,omitempty"`
+	TimeZone string   `json:"time_zone,omitempty" yaml:"time_zone,omitempty"`
+	// AllowBranches (globs) may release during the window, e.g. hotfix/**.
+	AllowBranches []string `json:"allow_branches,omitempty" yaml:"allow_branches,omitempty"`
 }
 
 // ScoreSettings set the Keptn-style score: each area is an objective
@@ -614,6 +664,11 @@ func (c *Config) validate() error {
 				return fmt.Errorf("%s.approvals.missing: %q is not one of deny, warn, ignore", where, a.Missing)
 			}
 		}
+		if r := s.Release; r != nil {
+			if err := r.validateContext(where); err != nil {
+				return err
+			}
+		}
 		if e := s.SLO; e != nil {
 			for k, v := range map[string]string{"fast_burn": e.FastBurn, "errors": e.Errors} {
 				if v != "" && !oneOf(v, []string{"deny", "warn", "ignore"}) {
@@ -634,6 +689,9 @@ func (c *Config) validate() error {
 	}
 	if err := c.SLO.validate(); err != nil {
 		return err
+	}
+	if r := c.Release; r != nil && r.Strategy != "" && !oneOf(r.Strategy, Strategies) {
+		return fmt.Errorf("release.strategy: %q is not one of %s", r.Strategy, strings.Join(Strategies, ", "))
 	}
 	if a := c.Approvals; a != nil && a.GitHub != nil && a.GitHub.TicketPattern != "" {
 		if _, err := regexp.Compile(a.GitHub.TicketPattern); err != nil {
@@ -744,3 +802,65 @@ func (c *SLOConfig) validate() error {
 
 // promDuration is a Prometheus duration: 90s, 5m, 1h30m, 28d, 1w.
 var promDuration = regexp.MustCompile(`^([0-9]+(ms|s|m|h|d|w|y))+$`)
+
+// Strategies are the deployment strategies relgate knows.
+var Strategies = []string{"canary", "blue-green", "rolling", "recreate"}
+
+var (
+	localTimeRE = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2})?$`)
+	clockRE     = regexp.MustCompile(`^([01]\d|2[0-3]):[0-5]\d$|^24:00$`)
+	weekdays    = []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
+)
+
+// validateContext checks the release settings relgate added for the
+// release context: the freeze calendar above all, whose time zones must
+// load here (a typo must not become a window that never opens).
+func (r *ReleaseSettings) validateContext(where string) error {
+	if r.SemverBump != "" && !oneOf(r.SemverBump, []string{"deny", "warn", "ignore"}) {
+		return fmt.Errorf("%s.release.semver_bump: %q is not one of deny, warn, ignore", where, r.SemverBump)
+	}
+	for _, st := range r.Strategies {
+		if !oneOf(st, Strategies) {
+			return fmt.Errorf("%s.release.strategies: %q is not one of %s", where, st, strings.Join(Strategies, ", "))
+		}
+	}
+	for i, w := range r.Freeze {
+		at := fmt.Sprintf("%s.release.freeze[%d]", where, i)
+		if w.Name == "" {
+			return fmt.Errorf("%s: name is required", at)
+		}
+		at = fmt.Sprintf("%s (%s)", at, w.Name)
+		if _, err := time.LoadLocation(w.TimeZone); w.TimeZone != "" && err != nil {
+			return fmt.Errorf("%s: time_zone %q is not an IANA time zone (e.g. Europe/Berlin): %v", at, w.TimeZone, err)
+		}
+		absolute, weekly := w.Start != "" || w.End != "", len(w.Days) > 0
+		switch {
+		case absolute && weekly:
+			return fmt.Errorf("%s: set start and end, or days (with from and to), not both", at)
+		case absolute:
+			if !localTimeRE.MatchString(w.Start) || !localTimeRE.MatchString(w.End) {
+				return fmt.Errorf("%s: start and end are local dates or date-times like 2026-12-20 or 2026-12-20T18:00", at)
+			}
+			if w.End < w.Start {
+				return fmt.Errorf("%s: ends (%s) before it starts (%s)", at, w.End, w.Start)
+			}
+			if w.From != "" || w.To != "" {
+				return fmt.Errorf("%s: from and to apply to weekly windows (days)", at)
+			}
+		case weekly:
+			for _, d := range w.Days {
+				if !oneOf(strings.ToLower(d), weekdays) {
+					return fmt.Errorf("%s: day %q is not one of %s", at, d, strings.Join(weekdays, ", "))
+				}
+			}
+			for _, c := range []string{w.From, w.To} {
+				if c != "" && !clockRE.MatchString(c) {
+					return fmt.Errorf("%s: %q is not a time of day like 15:00", at, c)
+				}
+			}
+		default:
+			return fmt.Errorf("%s: set start and end, or days", at)
+		}
+	}
+	return nil
+}

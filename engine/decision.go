@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"time"
 )
 
 // Decision results.
@@ -30,6 +31,17 @@ type Decision struct {
 	Scanners     []ScannerRun `json:"scanners"`
 	InputDigest  string       `json:"input_digest"`
 	PolicyDigest string       `json:"policy_digest"`
+	// Release says what was judged, so that a later gate can check the
+	// same artifact is promoted (--staging-decision).
+	Release *DecisionRelease `json:"release,omitempty"`
+}
+
+// DecisionRelease identifies the release a decision judged.
+type DecisionRelease struct {
+	Version   string     `json:"version,omitempty"`
+	Commit    string     `json:"commit,omitempty"`
+	Artifacts []Artifact `json:"artifacts,omitempty"`
+	Time      *time.Time `json:"time,omitempty"`
 }
 
 // Finding is one policy result: a violation, a warning, or a waived finding.
@@ -54,6 +66,20 @@ type Objective struct {
 	Result string  `json:"result"`
 	Weight float64 `json:"weight"`
 	Key    bool    `json:"key"`
+}
+
+// releaseOf is the identity of the judged release; nil when the input
+// names nothing to identify it by.
+func releaseOf(r *Release) *DecisionRelease {
+	if r.Version == "" && r.Commit == "" && len(r.Artifacts) == 0 {
+		return nil
+	}
+	dr := &DecisionRelease{Version: r.Version, Commit: r.Commit, Artifacts: slices.Clone(r.Artifacts)}
+	if !r.Time.IsZero() {
+		t := r.Time
+		dr.Time = &t
+	}
+	return dr
 }
 
 // Failed reports whether the gate failed.

@@ -62,6 +62,35 @@ type Release struct {
 	// Stage is where in the pipeline the gate runs: empty before the
 	// deploy, verify after it (relgate check --stage verify).
 	Stage string `json:"stage,omitempty" jsonschema:"enum=,enum=verify"`
+	// Promotion is the decision of the gate the release passed before
+	// (--staging-decision), to judge that the same artifact is promoted.
+	Promotion *Promotion `json:"promotion,omitempty"`
+	// Checklist is the pre-deployment checklist as the config
+	// (release.checklist) and --checklist state it, sorted by item.
+	Checklist []ChecklistItem `json:"checklist,omitempty"`
+}
+
+// Promotion is a saved decision (relgate's json report) of an earlier
+// gate, with what it judged.
+type Promotion struct {
+	File        string     `json:"file"`
+	Environment string     `json:"environment"`
+	Result      string     `json:"result"`
+	Version     string     `json:"version,omitempty"`
+	Commit      string     `json:"commit,omitempty"`
+	Artifacts   []Artifact `json:"artifacts,omitempty"`
+	Time        *time.Time `json:"time,omitempty"`
+	InputDigest string     `json:"input_digest,omitempty"`
+}
+
+// ChecklistItem is one pre-deployment checklist item.
+type ChecklistItem struct {
+	Item  string `json:"item"`
+	Value string `json:"value"`
+	// Kind is flag (true or false), link (an http(s) URL), file (a path in
+	// the repository; Exists says whether it is there) or text.
+	Kind   string `json:"kind" jsonschema:"enum=flag,enum=link,enum=file,enum=text"`
+	Exists *bool  `json:"exists,omitempty"`
 }
 
 // Artifact is a released artifact identified by digest.

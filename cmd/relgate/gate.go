@@ -204,7 +204,9 @@ func (a *app) gather(ctx context.Context, dir string, cfg *config.Config, o *sca
 	in.Waivers = ws
 	in.Release.Environment = environment(o.env, cfg)
 	in.Release.Time = time.Now().UTC().Truncate(time.Second)
-	o.rc.input(in)
+	if err := o.rc.input(in, cfg, dir); err != nil {
+		return nil, err
+	}
 	var progress scanners.Progress
 	if isTerminal(a.stderr) {
 		progress = &ttyProgress{w: a.stderr}

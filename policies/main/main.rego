@@ -128,7 +128,7 @@ path_matches(p, path) if {
 	glob.match(p, ["/"], path)
 }
 
-waived_rules := {w.rule | some [_, w] in live_waivers}
+waived_rules contains w.rule if some [_, w] in live_waivers
 
 # matches pairs each waived finding with the indices of the live waivers
 # that match it, in file order. Only findings of a rule some live waiver
@@ -146,7 +146,10 @@ matches contains [f, ids] if {
 
 waived contains object.union(f, {"waiver": input.waivers[ids[0]]}) if some [f, ids] in matches
 
-used_waivers := {i | some [_, ids] in matches; some i in ids}
+used_waivers contains i if {
+	some [_, ids] in matches
+	some i in ids
+}
 
 # METADATA
 # title: A waiver matches no finding
@@ -168,16 +171,19 @@ unused_waivers contains f if {
 	not i in used_waivers
 	scope := object.get(w, "scope", {})
 	msg := sprintf("waiver of %s for %s matches no finding", [w.rule, concat(", ", [sprintf("%s %s", [k, v]) | some k, v in scope; v != ""])])
-	f := object.union(lib.finding(md, {
-		"msg": msg,
-		"location": object.get(w, "location", {"path": "", "start_line": 0, "end_line": 0}),
-		"fingerprint": crypto.sha256(sprintf("WVR003|%s|%s", [w.rule, json.marshal(scope)])),
-	}), {"kind": "warn", "area": "waivers", "message": msg})
+	f := object.union(
+		lib.finding(md, {
+			"msg": msg,
+			"location": object.get(w, "location", {"path": "", "start_line": 0, "end_line": 0}),
+			"fingerprint": crypto.sha256(sprintf("WVR003|%s|%s", [w.rule, json.marshal(scope)])),
+		}),
+		{"kind": "warn", "area": "waivers", "message": msg},
+	)
 }
 
 active := raw if count(input.waivers) == 0
 
-active := ((raw - {f | some [f, _] in matches}) | unused_waivers) if count(input.waivers) > 0
+active := (raw - {f | some [f, _] in matches}) | unused_waivers if count(input.waivers) > 0
 
 # Denies at or above the fail-on severity count against that severity's
 # budget; over budget, every one of them fails the gate.
@@ -191,13 +197,13 @@ default baseline := []
 
 baseline := data.relgate.baseline
 
-baseline_keys := {[b.rule, b.fingerprint] | some b in baseline}
+baseline_keys contains [b.rule, b.fingerprint] if some b in baseline
 
 # A set lookup by fingerprint first: one cheap expression per finding not
 # in the baseline.
-baseline_fingerprints := {b.fingerprint | some b in baseline}
+baseline_fingerprints contains b.fingerprint if some b in baseline
 
-known := {f |
+known contains f if {
 	count(baseline_keys) > 0
 	some f in active
 	baseline_fingerprints[f.fingerprint]
@@ -209,7 +215,10 @@ judged := active if count(known) == 0
 
 judged := active - known if count(known) > 0
 
-known_warnings := {object.union(f, {"known": true, "message": sprintf("%s (known: in the baseline)", [f.message])}) | some f in known}
+known_warnings contains object.union(f, {"known": true, "message": msg}) if {
+	some f in known
+	msg := sprintf("%s (known: in the baseline)", [f.message])
+}
 
 failing_denies contains f if {
 	some f in judged

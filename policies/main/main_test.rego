@@ -121,8 +121,11 @@ test_rejected_waiver_waives_nothing if {
 }
 
 test_unused_waiver_warns if {
-	used := {"rule": "T001", "scope": {"path": "a.txt"}, "reason": "r", "expires": "2026-07-01", "location": {"path": "w.yaml", "start_line": 2}}
-	unused := {"rule": "T001", "scope": {"path": "b.txt"}, "reason": "r", "expires": "2026-07-01", "location": {"path": "w.yaml", "start_line": 7}}
+	used := {
+		"rule": "T001", "scope": {"path": "a.txt"}, "reason": "r", "expires": "2026-07-01",
+		"location": {"path": "w.yaml", "start_line": 2},
+	}
+	unused := object.union(used, {"scope": {"path": "b.txt"}, "location": {"path": "w.yaml", "start_line": 7}})
 	inp := object.union(base_input, {"waivers": [used, unused]})
 	d := main.decision with input as inp with data.relgate.rules as {"t": {"deny": {deny_high}}}
 	d.result == "warn"
@@ -138,8 +141,14 @@ test_unused_waiver_warns if {
 }
 
 test_waiver_matches_by_package_id_and_image if {
-	vuln := {"rule": "V1", "msg": "m", "severity": "critical", "fingerprint": "f1", "package": "openssl", "id": "CVE-1", "image": "app:1", "location": {"path": "Dockerfile"}}
-	ok := {"rule": "V1", "scope": {"package": "openssl", "id": "CVE-1", "image": "app:1"}, "reason": "r", "approver": "a", "expires": "2026-07-01"}
+	vuln := {
+		"rule": "V1", "msg": "m", "severity": "critical", "fingerprint": "f1",
+		"package": "openssl", "id": "CVE-1", "image": "app:1", "location": {"path": "Dockerfile"},
+	}
+	ok := {
+		"rule": "V1", "scope": {"package": "openssl", "id": "CVE-1", "image": "app:1"},
+		"reason": "r", "approver": "a", "expires": "2026-07-01",
+	}
 	d := main.decision with input as object.union(base_input, {"waivers": [ok]}) with data.relgate.rules as {"v": {"deny": {vuln}}}
 	d.result == "pass"
 	other := object.union(ok, {"scope": {"package": "openssl", "id": "CVE-2"}})

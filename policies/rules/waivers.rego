@@ -76,28 +76,6 @@ deny contains v if {
 }
 
 # METADATA
-# title: A waiver expires soon
-# description: |
-#   The waiver expires within settings.waivers.expiry_warning_days of the
-#   release. When it does, its findings count again.
-# custom:
-#   id: WVR002
-#   severity: low
-#   remediation: |
-#     Schedule the fix of the waived finding, or renew the waiver before it
-#     expires.
-warn contains v if {
-	md := rego.metadata.rule()
-	some i, w in input.waivers
-	not i in expired
-	not i in rejected
-	left := expiry(w) - lib.time_ns
-	left <= settings.expiry_warning_days * lib.day_ns
-	days := ceil(left / lib.day_ns)
-	v := lib.finding(md, result(md, w, sprintf("%s expires on %s, in %d day(s)", [describe(w), w.expires, days])))
-}
-
-# METADATA
 # title: A waiver of a severe rule has no approver
 # description: |
 #   The waiver names a rule whose severity (settings.waivers.approver_required,
@@ -132,7 +110,49 @@ deny contains v if {
 	some i in too_long
 	w := input.waivers[i]
 	max_days := settings.max_days[rule_severity(w)]
-	v := lib.finding(md, result(md, w, sprintf("%s expires on %s, more than the %d days allowed for a %s rule; it is rejected", [describe(w), w.expires, max_days, rule_severity(w)])))
+	msg := sprintf(
+		"%s expires on %s, more than the %d days allowed for a %s rule; it is rejected",
+		[describe(w), w.expires, max_days, rule_severity(w)],
+	)
+	v := lib.finding(md, result(md, w, msg))
+}
+
+# METADATA
+# title: A waiver is incomplete
+# description: |
+#   The waiver has no reason or no readable expiry date, so it is rejected.
+# custom:
+#   id: WVR007
+#   severity: high
+#   remediation: |
+#     Give the waiver a reason and an expiry date (YYYY-MM-DD or RFC 3339).
+deny contains v if {
+	md := rego.metadata.rule()
+	some i in incomplete
+	w := input.waivers[i]
+	v := lib.finding(md, result(md, w, sprintf("%s needs a reason and an expiry date (YYYY-MM-DD); it is rejected", [describe(w)])))
+}
+
+# METADATA
+# title: A waiver expires soon
+# description: |
+#   The waiver expires within settings.waivers.expiry_warning_days of the
+#   release. When it does, its findings count again.
+# custom:
+#   id: WVR002
+#   severity: low
+#   remediation: |
+#     Schedule the fix of the waived finding, or renew the waiver before it
+#     expires.
+warn contains v if {
+	md := rego.metadata.rule()
+	some i, w in input.waivers
+	not i in expired
+	not i in rejected
+	left := expiry(w) - lib.time_ns
+	left <= settings.expiry_warning_days * lib.day_ns
+	days := ceil(left / lib.day_ns)
+	v := lib.finding(md, result(md, w, sprintf("%s expires on %s, in %d day(s)", [describe(w), w.expires, days])))
 }
 
 # METADATA
@@ -152,22 +172,6 @@ warn contains v if {
 	some w in input.waivers
 	not catalog[w.rule]
 	v := lib.finding(md, result(md, w, sprintf("%s names a rule no policy declares", [describe(w)])))
-}
-
-# METADATA
-# title: A waiver is incomplete
-# description: |
-#   The waiver has no reason or no readable expiry date, so it is rejected.
-# custom:
-#   id: WVR007
-#   severity: high
-#   remediation: |
-#     Give the waiver a reason and an expiry date (YYYY-MM-DD or RFC 3339).
-deny contains v if {
-	md := rego.metadata.rule()
-	some i in incomplete
-	w := input.waivers[i]
-	v := lib.finding(md, result(md, w, sprintf("%s needs a reason and an expiry date (YYYY-MM-DD); it is rejected", [describe(w)])))
 }
 
 describe(w) := sprintf("waiver of %s for %s", [w.rule, scope_text(object.get(w, "scope", {}))]) if {

@@ -94,7 +94,11 @@ test_unknown_rule_warns if {
 }
 
 test_incomplete_waiver_is_rejected if {
-	ws := [waiver({"reason": " "}), waiver({"expires": "soon", "scope": {"path": "x"}}), object.remove(waiver({"scope": {"path": "y"}}), ["expires"])]
+	ws := [
+		waiver({"reason": " "}),
+		waiver({"expires": "soon", "scope": {"path": "x"}}),
+		object.remove(waiver({"scope": {"path": "y"}}), ["expires"]),
+	]
 	ids(waivers.deny) == {"WVR007"} with input as inp(ws) with data.relgate.catalog as catalog
 	count(waivers.deny) == 3 with input as inp(ws) with data.relgate.catalog as catalog
 	waivers.rejected == {0, 1, 2} with input as inp(ws) with data.relgate.catalog as catalog

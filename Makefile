@@ -40,7 +40,7 @@ bench: ## Run the benchmarks
 .PHONY: demo
 demo: ## Run the gate on the bundled demo project (exit 1 = the gate failed, as it should)
 	@mkdir -p bin
-	$(GO) run ./cmd/relgate check testdata/demo --report sarif=bin/demo.sarif --report json=bin/demo.json; \
+	$(GO) run ./cmd/relgate check testdata/demo --offline --report sarif=bin/demo.sarif --report markdown=bin/demo.md; \
 	  code=$$?; echo "relgate exited $$code (0 pass, 1 fail); SARIF in bin/demo.sarif"; [ $$code -le 1 ]
 
 .PHONY: fmt

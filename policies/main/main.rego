@@ -336,6 +336,9 @@ result := "fail" if {
 
 # The decision's findings keep every key the rule gave them, plus kind and
 # area, for policy authors; relgate's reports read the documented ones.
+# METADATA
+# description: The query relgate evaluates (engine.Query).
+# entrypoint: true
 decision := {
 	"result": result,
 	"score": score,

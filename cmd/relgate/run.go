@@ -61,7 +61,7 @@ func (a *app) rootCommand() *cobra.Command {
 	}
 	root.PersistentFlags().StringVar(&a.logLevel, "log-level", a.logLevel, "log level on stderr: debug, info, warn, error")
 	root.AddCommand(a.checkCommand(), a.scanCommand(), a.evalCommand(), a.versionCommand(), a.dbCommand(), a.policyCommand())
-	root.AddCommand(a.attestCommand())
+	root.AddCommand(a.attestCommand(), a.serveCommand())
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usage(err) })
 	return root
 }

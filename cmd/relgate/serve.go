@@ -1,0 +1,184 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/relgate/relgate/engine"
+	"github.com/relgate/relgate/server"
+)
+
+// serveOptions are relgate serve's flags.
+type serveOptions struct {
+	addr, cert, key, clientCA, tokenFile string
+	config, environments, records        string
+	policies, keys                       []string
+	maxAge, grace                        time.Duration
+	mode, failurePolicy                  string
+}
+
+func (a *app) serveCommand() *cobra.Command {
+	var o serveOptions
+	cmd := &cobra.Command{
+		Use:   "serve --tls-cert FILE --tls-key FILE",
+		Short: "Serve decisions (POST /v1/decision) and a Kubernetes admission webhook (POST /v1/admission) over HTTPS",
+		Long: "serve compiles the policies once and answers until SIGINT or SIGTERM (graceful shutdown);\n" +
+			"SIGHUP recompiles the policies and re-reads the decision records without dropping requests.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			a.ran = true
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			ln, err := net.Listen("tcp", o.addr)
+			if err != nil {
+				return fmt.Errorf("listen %s: %w", o.addr, err)
+			}
+			return a.serve(ctx, &o, ln)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.addr, "addr", ":8443", "address to listen on")
+	f.StringVar(&o.cert, "tls-cert", "", "PEM serving certificate (required)")
+	f.StringVar(&o.key, "tls-key", "", "PEM serving key (required)")
+	f.StringVar(&o.clientCA, "client-ca", "", "PEM CA bundle: require client certificates signed by it (mTLS)")
+	f.StringVar(&o.tokenFile, "token-file", "", "file holding a bearer token every API request must present")
+	f.StringVar(&o.config, "config", "", "config file (default ./.relgate.yaml)")
+	f.StringArrayVar(&o.policies, "policy", nil, "extra policy directory, file or bundle (repeatable)")
+	f.StringVar(&o.records, "records", "", "directory of signed decision records (relgate check --attest)")
+	f.StringArrayVar(&o.keys, "key", nil, "PEM public key decision records must be signed with (repeatable)")
+	f.DurationVar(&o.maxAge, "max-age", 7*24*time.Hour, "refuse decision records older than this (0: any age)")
+	f.StringVar(&o.mode, "mode", server.ModeEnforce, "admission mode: enforce, or warn (dry run: admit with warnings)")
+	f.StringVar(&o.failurePolicy, "failure-policy", "allow", "answer for kinds relgate reads no images from: allow (with a warning) or deny")
+	f.StringVar(&o.environments, "environments", "", "YAML file mapping namespaces to environments (default, namespaces, exempt)")
+	f.DurationVar(&o.grace, "grace", 20*time.Second, "how long shutdown waits for requests in flight")
+	return cmd
+}
+
+// serve runs the server on ln until ctx ends; SIGHUP reloads.
+func (a *app) serve(ctx context.Context, o *serveOptions, ln net.Listener) error {
+	defer ln.Close()
+	cfg, err := o.serverConfig()
+	if err != nil {
+		return err
+	}
+	tlsCfg, err := o.tlsConfig()
+	if err != nil {
+		return err
+	}
+	s, err := server.New(ctx, *cfg)
+	if err != nil {
+		return err
+	}
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-hup:
+				if err := s.Reload(ctx); err != nil {
+					slog.Error("reload failed; still serving the previous policies", "err", err)
+				} else {
+					slog.Info("reloaded policies and decision records")
+				}
+			}
+		}
+	}()
+	slog.Info("serving", "addr", ln.Addr().String())
+	return s.Serve(ctx, ln, tlsCfg, o.grace)
+}
+
+func (o *serveOptions) serverConfig() (*server.Config, error) {
+	if o.cert == "" || o.key == "" {
+		return nil, usage(errors.New("--tls-cert and --tls-key are required: the API server calls webhooks over HTTPS only"))
+	}
+	if o.mode != server.ModeEnforce && o.mode != server.ModeWarn {
+		return nil, usage(fmt.Errorf("--mode: unknown mode %q (want enforce or warn)", o.mode))
+	}
+	if o.failurePolicy != "allow" && o.failurePolicy != "deny" {
+		return nil, usage(fmt.Errorf("--failure-policy: %q (want allow or deny)", o.failurePolicy))
+	}
+	if o.records != "" && len(o.keys) == 0 {
+		return nil, usage(errors.New("--records needs --key: records are trusted only by signature"))
+	}
+	keys, err := loadVerifiers(o.keys)
+	if err != nil {
+		return nil, usage(err)
+	}
+	var token string
+	if o.tokenFile != "" {
+		data, err := os.ReadFile(o.tokenFile)
+		if err != nil {
+			return nil, usage(fmt.Errorf("--token-file: %w", unwrapPathError(err)))
+		}
+		if token = strings.TrimSpace(string(data)); token == "" {
+			return nil, usage(errors.New("--token-file: the file is empty"))
+		}
+	}
+	var envs server.Environments
+	if o.environments != "" {
+		data, err := os.ReadFile(o.environments)
+		if err != nil {
+			return nil, usage(fmt.Errorf("--environments: %w", unwrapPathError(err)))
+		}
+		dec := yaml.NewDecoder(strings.NewReader(string(data)))
+		dec.KnownFields(true)
+		if err := dec.Decode(&envs); err != nil {
+			return nil, usage(fmt.Errorf("--environments %s: %w", o.environments, err))
+		}
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return nil, err
+	}
+	return &server.Config{
+		NewEngine: func(ctx context.Context) (*engine.Engine, error) {
+			// Re-read the config on every reload, as SIGHUP promises.
+			cfg, _, err := loadConfig(o.config, wd)
+			if err != nil {
+				return nil, err
+			}
+			return newEngine(ctx, cfg, wd, o.policies)
+		},
+		Token: token,
+		Admission: server.Admission{
+			RecordsDir: o.records, Keys: keys, MaxAge: o.maxAge, Mode: o.mode,
+			FailurePolicy: o.failurePolicy, Environments: envs,
+		},
+	}, nil
+}
+
+func (o *serveOptions) tlsConfig() (*tls.Config, error) {
+	cert, err := tls.LoadX509KeyPair(o.cert, o.key)
+	if err != nil {
+		return nil, usage(fmt.Errorf("load TLS certificate: %w", err))
+	}
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}
+	if o.clientCA != "" {
+		data, err := os.ReadFile(o.clientCA)
+		if err != nil {
+			return nil, usage(fmt.Errorf("--client-ca: %w", unwrapPathError(err)))
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(data) {
+			return nil, usage(errors.New("--client-ca: no PEM certificate"))
+		}
+		cfg.ClientCAs, cfg.ClientAuth = pool, tls.RequireAndVerifyClientCert
+	}
+	return cfg, nil
+}

@@ -18,10 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	// Freeze calendars name IANA time zones, and the policies resolve them
-	// too: embed the database so a minimal image (no /usr/share/zoneinfo)
-	// judges them the same way.
-	_ "time/tzdata"
+	_ "time/tzdata" // freeze calendars name IANA zones: judge them the same in a minimal image
 
 	"go.yaml.in/yaml/v3"
 )
@@ -831,7 +828,7 @@ func (r *ReleaseSettings) validateContext(where string) error {
 		}
 		at = fmt.Sprintf("%s (%s)", at, w.Name)
 		if _, err := time.LoadLocation(w.TimeZone); w.TimeZone != "" && err != nil {
-			return fmt.Errorf("%s: time_zone %q is not an IANA time zone (e.g. Europe/Berlin): %v", at, w.TimeZone, err)
+			return fmt.Errorf("%s: time_zone %q is not an IANA time zone (e.g. Europe/Berlin): %w", at, w.TimeZone, err)
 		}
 		absolute, weekly := w.Start != "" || w.End != "", len(w.Days) > 0
 		switch {

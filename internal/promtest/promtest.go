@@ -15,9 +15,11 @@ package promtest
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -59,9 +61,9 @@ func Main(m *testing.M, srv **Server, startErr *error) {
 		fmt.Fprintf(os.Stderr, "promtest: no Prometheus: %v\n", err)
 	}
 	*srv, *startErr = s, err
-	code := m.Run()
+	// Since Go 1.15 a TestMain that returns exits with m.Run's code.
+	m.Run()
 	s.Stop()
-	os.Exit(code)
 }
 
 // Need returns the server's URL, or ends the test: skipped where
@@ -109,8 +111,11 @@ func StartAt(end time.Time) (*Server, error) {
 	}
 	data := filepath.Join(dir, "data")
 	for _, om := range files {
-		if out, err := exec.Command(promtool, "tsdb", "create-blocks-from", "openmetrics", "--quiet", om, data).CombinedOutput(); err != nil {
-			return fail(fmt.Errorf("promtool backfill %s: %v: %s", filepath.Base(om), err, out))
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		out, err := exec.CommandContext(ctx, promtool, "tsdb", "create-blocks-from", "openmetrics", "--quiet", om, data).CombinedOutput()
+		cancel()
+		if err != nil {
+			return fail(fmt.Errorf("promtool backfill %s: %w: %s", filepath.Base(om), err, out))
 		}
 	}
 	cfg := filepath.Join(dir, "prometheus.yml")
@@ -130,23 +135,32 @@ func StartAt(end time.Time) (*Server, error) {
 		b, _ := os.ReadFile(logPath)
 		return string(b)
 	}
-	cmd := exec.Command(prom, "--config.file="+cfg, "--storage.tsdb.path="+data, "--web.listen-address="+addr,
+	// The server lives until stop, not until a deadline.
+	cmd := exec.CommandContext(context.Background(), prom, "--config.file="+cfg, "--storage.tsdb.path="+data, "--web.listen-address="+addr,
 		"--storage.tsdb.retention.time=100y", "--log.level=warn")
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	err = cmd.Start()
-	logFile.Close()
+	if cerr := logFile.Close(); err == nil {
+		err = cerr
+	}
 	if err != nil {
 		return fail(err)
 	}
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 	stop := func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
+		if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+			fmt.Fprintf(os.Stderr, "promtest: stop prometheus: %v\n", err)
+		}
 		select {
-		case <-done:
+		case werr := <-done:
+			_ = werr // "signal: terminated" is how it ends
 		case <-time.After(20 * time.Second):
-			_ = cmd.Process.Kill()
-			<-done
+			if err := cmd.Process.Kill(); err != nil {
+				fmt.Fprintf(os.Stderr, "promtest: kill prometheus: %v\n", err)
+			}
+			werr := <-done
+			_ = werr
 		}
 		cleanup()
 	}
@@ -157,7 +171,7 @@ func StartAt(end time.Time) (*Server, error) {
 		case err := <-done:
 			msg := logs()
 			cleanup()
-			return nil, fmt.Errorf("prometheus exited: %v: %s", err, msg)
+			return nil, fmt.Errorf("prometheus exited: %w: %s", err, msg)
 		case <-time.After(200 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
@@ -169,35 +183,47 @@ func StartAt(end time.Time) (*Server, error) {
 	if err := queryable(s.URL, end); err != nil {
 		msg := logs()
 		stop()
-		return nil, fmt.Errorf("backfilled data not queryable: %v: %s", err, msg)
+		return nil, fmt.Errorf("backfilled data not queryable: %w: %s", err, msg)
 	}
 	return s, nil
 }
 
 func ready(base string) bool {
-	resp, err := http.Get(base + "/-/ready")
+	status, _, err := get(base + "/-/ready")
+	return err == nil && status == http.StatusOK
+}
+
+// get fetches a URL with a time limit and returns its status and body.
+func get(u string) (int, []byte, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
-		return false
+		return 0, nil, err
 	}
-	resp.Body.Close()
-	return resp.StatusCode == http.StatusOK
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer func() { _ = resp.Body.Close() }()
+	body, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, body, err
 }
 
 // queryable checks that a backfilled series answers at the end.
 func queryable(base string, end time.Time) error {
 	q := url.Values{"query": {`sum(http_requests_total{service="checkout"})`}, "time": {strconv.FormatInt(end.Unix(), 10)}}
-	resp, err := http.Get(base + "/api/v1/query?" + q.Encode())
+	_, body, err := get(base + "/api/v1/query?" + q.Encode())
 	if err != nil {
 		return err
 	}
-	defer resp.Body.Close()
 	var r struct {
 		Status string `json:"status"`
 		Data   struct {
 			Result []json.RawMessage `json:"result"`
 		} `json:"data"`
 	}
-	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
+	if err := json.Unmarshal(body, &r); err != nil {
 		return err
 	}
 	if r.Status != "success" || len(r.Data.Result) != 1 {
@@ -208,12 +234,13 @@ func queryable(base string, end time.Time) error {
 
 // FreeAddr returns a loopback address with a port nobody listens on.
 func FreeAddr() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	var lc net.ListenConfig
+	l, err := lc.Listen(context.Background(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", err
 	}
-	defer l.Close()
-	return l.Addr().String(), nil
+	addr := l.Addr().String()
+	return addr, l.Close()
 }
 
 // series is one backfilled counter: its labels and its rate (per second)

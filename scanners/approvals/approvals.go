@@ -90,7 +90,7 @@ const (
 // With neither configured the run is skipped.
 func (s *Scanner) Scan(ctx context.Context, out *engine.Input) (engine.ScannerRun, error) {
 	run := engine.ScannerRun{Stats: map[string]int64{}}
-	gh, err := s.githubTarget()
+	gh, err := s.githubTarget(ctx)
 	if err != nil {
 		return run, err
 	}

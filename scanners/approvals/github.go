@@ -49,7 +49,7 @@ var repoRE = regexp.MustCompile(`^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$`)
 
 // githubTarget resolves the GitHub source from the options and the GitHub
 // Actions environment; nil means the source is off.
-func (s *Scanner) githubTarget() (*target, error) {
+func (s *Scanner) githubTarget(ctx context.Context) (*target, error) {
 	env := s.opts.Getenv
 	inActions := env("GITHUB_ACTIONS") == "true"
 	explicit := s.opts.GitHub || s.opts.Repository != "" || s.opts.PullRequest != 0
@@ -102,9 +102,9 @@ func (s *Scanner) githubTarget() (*target, error) {
 	if t.pr == 0 {
 		t.commit = cmpOr(s.opts.Commit, env("GITHUB_SHA"))
 		if t.commit == "" {
-			out, err := exec.Command("git", "-C", s.opts.Dir, "rev-parse", "--verify", "HEAD^{commit}").Output()
+			out, err := exec.CommandContext(ctx, "git", "-C", s.opts.Dir, "rev-parse", "--verify", "HEAD^{commit}").Output()
 			if err != nil {
-				return nil, fmt.Errorf("read pull request: no pull request number and no commit to look one up: pass --github-pr N (%v)", err)
+				return nil, fmt.Errorf("read pull request: no pull request number and no commit to look one up (pass --github-pr N): %w", err)
 			}
 			t.commit = strings.TrimSpace(string(out))
 		}

@@ -147,8 +147,10 @@ func (p *prometheus) query(ctx context.Context, expr string, at time.Time) (floa
 		}
 		return 0, fmt.Errorf("query prometheus at %s: %w", p.name(), err)
 	}
-	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse+1))
+	if cerr := resp.Body.Close(); err == nil {
+		err = cerr
+	}
 	if err != nil {
 		return 0, fmt.Errorf("query prometheus at %s: read answer: %w", p.name(), err)
 	}

@@ -138,4 +138,3 @@ func (s *records) lookup(ctx context.Context, digest string) (recs []*attest.Rec
 	defer s.mu.RUnlock()
 	return s.byDigest[digest], s.refused[digest], false
 }
-

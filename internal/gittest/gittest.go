@@ -96,7 +96,9 @@ func Isolate(t testing.TB) {
 		k, _, _ := strings.Cut(kv, "=")
 		if strings.HasPrefix(k, "GIT_") || k == "XDG_CONFIG_HOME" {
 			t.Setenv(k, "") // registers the restore at cleanup
-			os.Unsetenv(k)
+			if err := os.Unsetenv(k); err != nil {
+				t.Fatalf("unset %s: %v", k, err)
+			}
 		}
 	}
 	home := t.TempDir()

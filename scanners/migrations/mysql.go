@@ -10,6 +10,7 @@ import (
 
 	"github.com/pingcap/tidb/pkg/parser"
 	"github.com/pingcap/tidb/pkg/parser/ast"
+
 	// The parser needs a value-expression driver; test_driver is the
 	// self-contained one the TiDB parser ships for use without TiDB.
 	_ "github.com/pingcap/tidb/pkg/parser/test_driver"

@@ -438,6 +438,8 @@ const MaxTestFailures = 1000
 
 // TestFailure is one failed or errored test case.
 type TestFailure struct {
+	// ID is Classname.Name (or Name alone), what waivers name a test by.
+	ID        string   `json:"id"`
 	Name      string   `json:"name"`
 	Classname string   `json:"classname,omitempty"`
 	Kind      string   `json:"kind" jsonschema:"enum=failure,enum=error"`

@@ -37,14 +37,15 @@ tests := input.tests
 deny contains v if {
 	md := rego.metadata.rule()
 	some f in tests.failures
-	id := concat(".", [object.get(f, "classname", ""), f.name])
 	v := lib.finding(md, {
-		"msg": sprintf("test %s %s (%s)", [id, {"failure": "failed", "error": "errored"}[f.kind], f.location.path]),
+		"msg": concat(" ", ["test", f.id, outcome[f.kind]]),
 		"location": f.location,
-		"fingerprint": crypto.sha256(concat("|", ["TST001", id])),
-		"id": id,
+		"fingerprint": crypto.sha256(concat("|", ["TST001", f.id])),
+		"id": f.id,
 	})
 }
+
+outcome := {"failure": "failed", "error": "errored"}
 
 # Failing tests beyond those listed, or counted without names, still deny.
 unlisted := ((tests.failed + tests.errors) - count(tests.failures)) if tests

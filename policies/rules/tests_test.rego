@@ -19,8 +19,8 @@ red := json.patch(green, [
 	{"op": "replace", "path": "/tests/failed", "value": 1},
 	{"op": "replace", "path": "/tests/errors", "value": 1},
 	{"op": "replace", "path": "/tests/failures", "value": [
-		{"name": "TestTotal", "classname": "shop/cart", "kind": "failure", "location": {"path": "report.xml", "start_line": 8, "end_line": 8}},
-		{"name": "savesToDatabase", "classname": "com.example.OrderServiceTest", "kind": "error", "location": {"path": "report.xml", "start_line": 20, "end_line": 20}},
+		{"id": "shop/cart.TestTotal", "name": "TestTotal", "classname": "shop/cart", "kind": "failure", "location": {"path": "report.xml", "start_line": 8, "end_line": 8}},
+		{"id": "com.example.OrderServiceTest.savesToDatabase", "name": "savesToDatabase", "classname": "com.example.OrderServiceTest", "kind": "error", "location": {"path": "report.xml", "start_line": 20, "end_line": 20}},
 	]},
 ])
 

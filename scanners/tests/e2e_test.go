@@ -2,6 +2,7 @@ package tests
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -59,5 +60,33 @@ func TestPolicies(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkEvaluateFailures judges a run with the most failing tests the
+// document lists (MaxTestFailures) through the built-in policies.
+func BenchmarkEvaluateFailures(b *testing.B) {
+	eng, err := engine.New(context.Background(), engine.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	in := engine.NewInput()
+	in.Release = engine.Release{Environment: "production", Time: time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)}
+	t := &engine.Tests{Reports: []string{"report.xml"}, Failed: engine.MaxTestFailures, Passed: 5000}
+	for i := range engine.MaxTestFailures {
+		t.Failures = append(t.Failures, engine.TestFailure{ID: fmt.Sprintf("pkg.Test%04d", i), Name: fmt.Sprintf("Test%04d", i), Classname: "pkg", Kind: "failure",
+			Location: engine.Location{Path: "report.xml", StartLine: i + 2, EndLine: i + 2}})
+	}
+	in.Tests = t
+	p, err := engine.Prepare(in)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		d, err := eng.EvaluatePrepared(context.Background(), p)
+		if err != nil || len(d.Violations) != engine.MaxTestFailures {
+			b.Fatalf("%v %d", err, len(d.Violations))
+		}
 	}
 }

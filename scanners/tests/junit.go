@@ -110,8 +110,12 @@ func (s *junitSummary) add(tc *testCase, path string) {
 		s.passed++
 	}
 	if kind != "" {
+		id := tc.name
+		if tc.classname != "" {
+			id = tc.classname + "." + tc.name
+		}
 		s.failures = append(s.failures, engine.TestFailure{
-			Name: tc.name, Classname: tc.classname, Kind: kind,
+			ID: id, Name: tc.name, Classname: tc.classname, Kind: kind,
 			Location: engine.Location{Path: path, StartLine: tc.line, EndLine: tc.line},
 		})
 	}

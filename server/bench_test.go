@@ -47,16 +47,17 @@ func load(client *http.Client, url string, body []byte, header http.Header, rate
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	var inflight atomic.Int64
-	tick := time.NewTicker(time.Second / time.Duration(rate))
-	defer tick.Stop()
-	end := time.After(duration)
-	for {
-		select {
-		case <-end:
+	// Each send has its own slot on the schedule, so a late wake-up sends
+	// the missed requests at once instead of dropping them (as a Ticker would).
+	interval := time.Second / time.Duration(rate)
+	start := time.Now()
+	for i := 0; ; i++ {
+		slot := start.Add(time.Duration(i) * interval)
+		if slot.Sub(start) >= duration {
 			wg.Wait()
 			return res
-		case <-tick.C:
 		}
+		time.Sleep(time.Until(slot))
 		res.sent++
 		if inflight.Load() >= int64(*loadMaxInFlight) {
 			mu.Lock()

@@ -480,6 +480,11 @@ type ReleaseSettings struct {
 	Tags     []string `json:"tags,omitempty" yaml:"tags,omitempty"`
 	// RequireSemver denies a release whose version is not SemVer.
 	RequireSemver *bool `json:"require_semver,omitempty" yaml:"require_semver,omitempty"`
+	// BranchModel names the branching model whose branches may release to
+	// this environment: gitflow (production from main, release/* and
+	// hotfix/*; staging also from develop), trunk (main and release/*) or
+	// github-flow (production from main only).
+	BranchModel string `json:"branch_model,omitempty" yaml:"branch_model,omitempty" jsonschema:"enum=gitflow,enum=trunk,enum=github-flow"`
 	// SemverBump is what a version bump smaller than the conventional
 	// commits call for does (a breaking change needs a major, a feat a
 	// minor): deny (production), warn or ignore.
@@ -813,6 +818,9 @@ var (
 // release context: the freeze calendar above all, whose time zones must
 // load here (a typo must not become a window that never opens).
 func (r *ReleaseSettings) validateContext(where string) error {
+	if r.BranchModel != "" && !oneOf(r.BranchModel, []string{"gitflow", "trunk", "github-flow"}) {
+		return fmt.Errorf("%s.release.branch_model: %q is not one of gitflow, trunk, github-flow", where, r.BranchModel)
+	}
 	if r.SemverBump != "" && !oneOf(r.SemverBump, []string{"deny", "warn", "ignore"}) {
 		return fmt.Errorf("%s.release.semver_bump: %q is not one of deny, warn, ignore", where, r.SemverBump)
 	}

@@ -4,13 +4,16 @@
 # an earlier gate, and the pre-deployment checklist. Names here start with
 # ctx_ so they never collide with release.rego's.
 #
-# Settings (settings.release): semver_bump, freeze, strategies,
-# promote_from, checklist.
+# Settings (settings.release): branch_model, semver_bump, freeze,
+# strategies, promote_from, checklist.
 package relgate.rules.release
 
 import data.relgate.lib
 
 ctx_defaults := {
+	# The branching model whose branches may release here: gitflow, trunk,
+	# github-flow; empty: only settings.release.branches (REL001) apply.
+	"branch_model": "",
 	# A version bump smaller than the commits call for: deny, warn or ignore.
 	"semver_bump": "warn",
 	# Freeze windows: [{name, start, end | days, from, to, time_zone, allow_branches}].
@@ -28,6 +31,62 @@ ctx_env := {"semver_bump": "deny"} if lib.is_production
 ctx_env := {} if not lib.is_production
 
 ctx := object.union_n([ctx_defaults, ctx_env, lib.settings.release])
+
+# ---- Branching model ----
+
+# Which branches each model releases from, per environment ("*": any
+# other environment). Release tags are judged by REL001.
+ctx_branch_models := {
+	"gitflow": {
+		"production": ["main", "master", "release/**", "hotfix/**"],
+		"staging": ["develop", "release/**", "hotfix/**", "main", "master"],
+		"*": ["**"],
+	},
+	"trunk": {
+		"production": ["main", "master", "trunk", "release/**"],
+		"staging": ["main", "master", "trunk", "release/**"],
+		"*": ["**"],
+	},
+	"github-flow": {
+		"production": ["main", "master"],
+		"*": ["**"],
+	},
+}
+
+ctx_model_branches := object.get(ctx_branch_models[ctx.branch_model], lib.environment, ctx_branch_models[ctx.branch_model]["*"])
+
+ctx_branch := object.get(input.release, "branch", "")
+
+# METADATA
+# title: Branch may not release here under the branching model
+# description: |
+#   The environment follows a branching model (settings.release.branch_model):
+#   GitFlow releases production from main, release/* and hotfix/*, and
+#   staging also from develop; trunk-based development from the trunk and
+#   release/* branches; GitHub flow from main only. A release from a tag
+#   is judged by REL001 instead.
+# custom:
+#   id: REL015
+#   severity: high
+#   remediation: |
+#     Merge the change through the model's path (e.g. feature → develop →
+#     release/* → main in GitFlow) and release from the branch it allows.
+# related_resources:
+#   - ref: https://nvie.com/posts/a-successful-git-branching-model/
+#   - ref: https://trunkbaseddevelopment.com/
+#   - ref: https://docs.github.com/en/get-started/using-github/github-flow
+deny contains v if {
+	ctx.branch_model != ""
+	object.get(input.release, "tag", "") == ""
+	ctx_branch != ""
+	not lib.glob_any(ctx_model_branches, ctx_branch)
+	v := lib.finding(rego.metadata.rule(), {
+		"msg": sprintf("under %s, %s releases come from %s, not from branch %s", [
+			ctx.branch_model, lib.environment, concat(", ", ctx_model_branches), ctx_branch,
+		]),
+		"fingerprint": crypto.sha256(sprintf("REL015|%s|%s|%s", [ctx.branch_model, lib.environment, ctx_branch])),
+	})
+}
 
 # ---- SemVer against the conventional commits ----
 

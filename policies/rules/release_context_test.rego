@@ -13,7 +13,7 @@ rel(env, fields) := {"release": object.union({
 }, fields)}
 
 test_consistent_release_passes if {
-	ctx := {"REL010", "REL011", "REL012", "REL013", "REL014"}
+	ctx := {"REL010", "REL011", "REL012", "REL013", "REL014", "REL015"}
 	count(rules(release.deny) & ctx) == 0 with input as rel("production", {})
 	count(rules(release.warn) & ctx) == 0 with input as rel("production", {})
 }
@@ -194,4 +194,29 @@ test_checklist_items_not_done if {
 		"checklist item rollback_plan names docs/rollback.md, which is not in the repository",
 	}
 	not "REL014" in rules(release.deny) with input as rel("staging", {"checklist": undone}) with data.relgate.config as checklist
+}
+
+# ---- Branching model ----
+
+model(name) := {"defaults": {"release": {"branch_model": name}}}
+
+test_gitflow_branches if {
+	cfg := model("gitflow")
+	not "REL015" in rules(release.deny) with input as rel("production", {"tag": "", "branch": "release/1.5"}) with data.relgate.config as cfg
+	[d] := [d | some d in release.deny; d.rule == "REL015"] with input as rel("production", {"tag": "", "branch": "develop"}) with data.relgate.config as cfg
+	d.msg == "under gitflow, production releases come from main, master, release/**, hotfix/**, not from branch develop"
+	not "REL015" in rules(release.deny) with input as rel("staging", {"tag": "", "branch": "develop"}) with data.relgate.config as cfg
+	"REL015" in rules(release.deny) with input as rel("staging", {"tag": "", "branch": "feature/x"}) with data.relgate.config as cfg
+	not "REL015" in rules(release.deny) with input as rel("dev", {"tag": "", "branch": "feature/x"}) with data.relgate.config as cfg
+}
+
+test_github_flow_and_trunk if {
+	"REL015" in rules(release.deny) with input as rel("production", {"tag": "", "branch": "release/1.5"}) with data.relgate.config as model("github-flow")
+	not "REL015" in rules(release.deny) with input as rel("production", {"tag": "", "branch": "release/1.5"}) with data.relgate.config as model("trunk")
+	"REL015" in rules(release.deny) with input as rel("production", {"tag": "", "branch": "hotfix/x"}) with data.relgate.config as model("trunk")
+}
+
+test_branch_model_leaves_tags_to_rel001 if {
+	not "REL015" in rules(release.deny) with input as rel("production", {"branch": "develop"}) with data.relgate.config as model("gitflow")
+	not "REL015" in rules(release.deny) with input as rel("production", {"tag": "", "branch": "develop"})
 }

@@ -51,32 +51,30 @@ rules := object.union_n([default_rules, env_rules, object.get(lib.settings, "vul
 
 day_ns := ((24 * 60) * 60) * 1000000000
 
-# severity of a vulnerability as judged: its own, or the unknown setting.
-severity(v) := v.severity if v.severity in {"critical", "high", "medium", "low"}
+# judged_severity maps a vulnerability's severity to the one judged: its
+# own, or the unknown setting.
+judged_severity := {
+	"critical": "critical",
+	"high": "high",
+	"medium": "medium",
+	"low": "low",
+}
 
-severity(v) := rules.unknown_severity if not v.severity in {"critical", "high", "medium", "low"}
+min_rank := lib.severity_rank[rules.min_severity]
 
-reported contains v if {
+dev_judged := rules.dev == "deny"
+
+# rows is one pass over the vulnerabilities, with what every rule below
+# needs of each: the rules only filter rows. (Sets of whole vulnerability
+# objects and per-item helper calls cost far more in OPA than this.)
+rows := [r |
 	some v in input.vulnerabilities
-	lib.at_least(severity(v), rules.min_severity)
-}
-
-dev_only(v) if object.get(v, "dev", false) == true
-
-# judged are the vulnerabilities the deny/no-fix rules look at: dev-only
-# ones are among them only when the dev setting is deny.
-judged contains v if {
-	some v in reported
-	not dev_only(v)
-}
-
-judged contains v if {
-	some v in reported
-	dev_only(v)
-	rules.dev == "deny"
-}
-
-has_fix(v) if count(object.get(v, "fixed_versions", [])) > 0
+	sev := object.get(judged_severity, v.severity, rules.unknown_severity)
+	lib.severity_rank[sev] <= min_rank
+	dev := object.get(v, "dev", false) == true
+	fix := count(object.get(v, "fixed_versions", [])) > 0
+	r := {"v": v, "sev": sev, "dev": dev, "fix": fix, "judged": {false: true, true: dev_judged}[dev]}
+]
 
 published_ns(v) := time.parse_rfc3339_ns(v.published)
 
@@ -86,55 +84,54 @@ in_grace(v) if lib.time_ns - published_ns(v) < rules.no_fix_grace_days * day_ns
 
 # candidates are what would deny, before budgets: with a fix, or without
 # one past the grace period.
-candidates contains v if {
-	some v in judged
-	has_fix(v)
+candidates := array.concat(
+	[r | some r in rows; r.judged; r.fix],
+	[r | some r in rows; r.judged; not r.fix; not in_grace(r.v)],
+)
+
+candidate_severities := {r.sev | some r in candidates}
+
+# Only severities with a budget need counting.
+candidate_count[sev] := count([1 | some r in candidates; r.sev == sev]) if {
+	some sev, budget in rules.budgets
+	budget > 0
 }
 
-candidates contains v if {
-	some v in judged
-	not has_fix(v)
-	not in_grace(v)
+# tolerated are the severities whose candidates stay within their budget:
+# they warn (VUL005) instead of denying.
+tolerated contains sev if {
+	some sev in candidate_severities
+	candidate_count[sev] <= rules.budgets[sev]
 }
 
-candidate_count[sev] := count({v | some v in candidates; severity(v) == sev}) if some sev, _ in lib.severity_rank
+# result is the finding for a row; extra ends the message.
+result(rule, r, extra) := object.union(fields, image_field) if {
+	v := r.v
+	img := object.get(v, "image", "")
+	has_img := img != ""
+	aliases := object.get(v, "aliases", [])
+	summary := object.get(v, "summary", "")
+	path := object.get(v, ["location", "path"], "")
+	where := {true: concat("", ["image ", img]), false: path}[has_img]
+	title := {true: sprintf("%s (%s)", [v.id, concat(", ", aliases)]), false: v.id}[count(aliases) > 0]
+	fix_text := {true: concat("", ["fixed in ", concat(", ", object.get(v, "fixed_versions", []))]), false: "no fixed version yet"}[r.fix]
+	fields := {
+		"msg": sprintf("%s %s (%s) in %s has %s%s; %s%s", [
+			v.package.name, v.package.version, v.package.ecosystem, where,
+			title, {true: concat("", [": ", summary]), false: ""}[summary != ""], fix_text, extra,
+		]),
+		"severity": r.sev,
+		"location": object.union({"path": "", "start_line": 0, "end_line": 0}, object.get(v, "location", {})),
+		"fingerprint": crypto.sha256(concat("|", [
+			rule, object.get(v, "source", ""), img, path,
+			v.package.ecosystem, v.package.name, v.package.version, v.id,
+		])),
+		"package": v.package.name,
+		"id": v.id,
+	}
 
-within_budget(v) if candidate_count[severity(v)] <= object.get(rules.budgets, severity(v), 0)
-
-# what names the vulnerable package and where it is.
-what(v) := sprintf("%s %s (%s) in image %s", [v.package.name, v.package.version, v.package.ecosystem, v.image]) if object.get(v, "image", "") != ""
-
-what(v) := sprintf("%s %s (%s) in %s", [v.package.name, v.package.version, v.package.ecosystem, v.location.path]) if object.get(v, "image", "") == ""
-
-title(v) := sprintf("%s (%s)", [v.id, concat(", ", v.aliases)]) if count(object.get(v, "aliases", [])) > 0
-
-title(v) := v.id if count(object.get(v, "aliases", [])) == 0
-
-summary(v) := sprintf(": %s", [v.summary]) if object.get(v, "summary", "") != ""
-
-summary(v) := "" if object.get(v, "summary", "") == ""
-
-fix_text(v) := sprintf("fixed in %s", [concat(", ", v.fixed_versions)]) if has_fix(v)
-
-fix_text(v) := "no fixed version yet" if not has_fix(v)
-
-result(rule, v, extra) := object.union(finding_fields(rule, v, extra), image_field(v))
-
-# image is a waiver scope, so it is there only for container findings.
-image_field(v) := {"image": v.image} if object.get(v, "image", "") != ""
-
-image_field(v) := {} if object.get(v, "image", "") == ""
-
-finding_fields(rule, v, extra) := {
-	"msg": sprintf("%s has %s%s; %s%s", [what(v), title(v), summary(v), fix_text(v), extra]),
-	"severity": severity(v),
-	"location": object.union({"path": "", "start_line": 0, "end_line": 0}, object.get(v, "location", {})),
-	"fingerprint": crypto.sha256(concat("|", [
-		rule, object.get(v, "source", ""), object.get(v, "image", ""), object.get(object.get(v, "location", {}), "path", ""),
-		v.package.ecosystem, v.package.name, v.package.version, v.id,
-	])),
-	"package": v.package.name,
-	"id": v.id,
+	# image is a waiver scope, so it is there only for container findings.
+	image_field := {true: {"image": img}, false: {}}[has_img]
 }
 
 # METADATA
@@ -157,10 +154,11 @@ finding_fields(rule, v, extra) := {
 #   - ref: https://osv.dev/
 #   - ref: https://google.github.io/osv-scanner/configuration/
 deny contains f if {
-	some v in candidates
-	has_fix(v)
-	not within_budget(v)
-	f := lib.finding(rego.metadata.rule(), result("VUL001", v, ""))
+	md := rego.metadata.rule()
+	some r in candidates
+	r.fix
+	not r.sev in tolerated
+	f := lib.finding(md, result("VUL001", r, ""))
 }
 
 # METADATA
@@ -179,11 +177,13 @@ deny contains f if {
 # related_resources:
 #   - ref: https://osv.dev/
 warn contains f if {
-	some v in judged
-	not has_fix(v)
-	in_grace(v)
-	days := floor((lib.time_ns - published_ns(v)) / day_ns)
-	f := lib.finding(rego.metadata.rule(), result("VUL002", v, sprintf(" (published %d days ago, grace period %d days)", [days, rules.no_fix_grace_days])))
+	md := rego.metadata.rule()
+	some r in rows
+	r.judged
+	not r.fix
+	in_grace(r.v)
+	days := floor((lib.time_ns - published_ns(r.v)) / day_ns)
+	f := lib.finding(md, result("VUL002", r, sprintf(" (published %d days ago, grace period %d days)", [days, rules.no_fix_grace_days])))
 }
 
 # METADATA
@@ -202,10 +202,11 @@ warn contains f if {
 # related_resources:
 #   - ref: https://osv.dev/
 deny contains f if {
-	some v in candidates
-	not has_fix(v)
-	not within_budget(v)
-	f := lib.finding(rego.metadata.rule(), result("VUL003", v, sprintf(" for more than %d days", [rules.no_fix_grace_days])))
+	md := rego.metadata.rule()
+	some r in candidates
+	not r.fix
+	not r.sev in tolerated
+	f := lib.finding(md, result("VUL003", r, sprintf(" for more than %d days", [rules.no_fix_grace_days])))
 }
 
 # METADATA
@@ -222,9 +223,10 @@ deny contains f if {
 #     machines and in CI, where it can reach credentials.
 warn contains f if {
 	rules.dev == "warn"
-	some v in reported
-	dev_only(v)
-	f := lib.finding(rego.metadata.rule(), result("VUL004", v, " (dev dependency)"))
+	md := rego.metadata.rule()
+	some r in rows
+	r.dev
+	f := lib.finding(md, result("VUL004", r, " (dev dependency)"))
 }
 
 # METADATA
@@ -240,10 +242,10 @@ warn contains f if {
 #     Upgrade the package before the budget runs out; one more
 #     vulnerability of this severity turns all of them into denials.
 warn contains f if {
-	some v in candidates
-	within_budget(v)
-	sev := severity(v)
-	f := lib.finding(rego.metadata.rule(), result("VUL005", v, sprintf(" (%d of %d %s tolerated)", [candidate_count[sev], rules.budgets[sev], sev])))
+	md := rego.metadata.rule()
+	some r in candidates
+	r.sev in tolerated
+	f := lib.finding(md, result("VUL005", r, sprintf(" (%d of %d %s tolerated)", [candidate_count[r.sev], rules.budgets[r.sev], r.sev])))
 }
 
 # stale lists the scanner runs whose vulnerability data is too old.

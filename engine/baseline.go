@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"slices"
@@ -37,7 +38,8 @@ func (e *BaselineError) Unwrap() error { return e.Err }
 func (e *Engine) ReadBaseline(ctx context.Context, path string) ([]BaselineEntry, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		if pe, ok := err.(*os.PathError); ok {
+		var pe *os.PathError
+		if errors.As(err, &pe) {
 			err = pe.Err
 		}
 		return nil, &BaselineError{File: path, Err: err}

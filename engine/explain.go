@@ -260,30 +260,3 @@ func explainOutcome(w io.Writer, d *Decision, targets []explainTarget) {
 		fmt.Fprintf(w, "decision: no finding of this rule (result %s in %s)\n", d.Result, d.Environment)
 	}
 }
-
-// indent prefixes every line written through it.
-type indent struct {
-	w      io.Writer
-	prefix string
-	mid    *bool // within a line
-}
-
-func newIndent(w io.Writer, prefix string) indent { return indent{w, prefix, new(bool)} }
-
-func (i indent) Write(p []byte) (int, error) {
-	var b strings.Builder
-	for _, c := range string(p) {
-		if !*i.mid {
-			b.WriteString(i.prefix)
-			*i.mid = true
-		}
-		b.WriteRune(c)
-		if c == '\n' {
-			*i.mid = false
-		}
-	}
-	if _, err := io.WriteString(i.w, b.String()); err != nil {
-		return 0, err
-	}
-	return len(p), nil
-}

@@ -48,7 +48,7 @@ func pullOCI(ctx context.Context, paths []string) (out []string, done func(), er
 			if dir, err = os.MkdirTemp("", "relgate-oci-*"); err != nil {
 				return nil, done, fmt.Errorf("pull policy bundle %s: %w", p, err)
 			}
-			done = func() { os.RemoveAll(dir) }
+			done = func() { _ = os.RemoveAll(dir) } // a temporary copy; nothing to report
 		}
 		file := filepath.Join(dir, fmt.Sprintf("bundle-%d.tar.gz", len(out)))
 		if err := pullBundle(ctx, strings.TrimPrefix(p, OCIScheme), file); err != nil {

@@ -14,6 +14,7 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -120,7 +121,7 @@ var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 func (p *parser) yamlError(err error) error {
 	e := &Error{File: p.file, Msg: strings.TrimPrefix(err.Error(), "yaml: ")}
 	if m := yamlLineRE.FindStringSubmatch(err.Error()); m != nil {
-		fmt.Sscan(m[1], &e.Line)
+		e.Line, _ = strconv.Atoi(m[1]) // the pattern matched digits
 		e.Msg = m[2]
 	}
 	return e

@@ -50,7 +50,7 @@ func TestParseErrors(t *testing.T) {
 		t.Fatal("bad.yaml parsed")
 	}
 	for _, want := range []string{
-		`w.yaml:5: scope: unknown key "packge"`,
+		`w.yaml:5: scope: unknown key "pakage"`,
 		`w.yaml:7: expires: "2027-02-30" is not a valid date`,
 		`w.yaml:8: waiver has no reason (required)`,
 		`w.yaml:9: scope.path: invalid glob "src/[a"`,

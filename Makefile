@@ -9,6 +9,8 @@ LDFLAGS   := -s -w -X main.version=$(VERSION)
 TOOLS     := $(CURDIR)/.tools
 GOLANGCI_LINT_VERSION := v2.15.0
 GOLANGCI_LINT := $(TOOLS)/bin/golangci-lint
+ACTIONLINT_VERSION := v1.7.12
+ACTIONLINT := $(TOOLS)/bin/actionlint
 
 .DEFAULT_GOAL := help
 
@@ -32,6 +34,21 @@ lint: $(GOLANGCI_LINT) ## Vet, lint and check formatting
 
 $(GOLANGCI_LINT):
 	GOBIN=$(TOOLS)/bin $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
+
+# actionlint checks a workflow's use of a local action (`uses: ./`) only
+# inside a project with .github/workflows: the sample workflows and the
+# action's metadata are linted in such a copy. shellcheck, where installed,
+# checks the run: scripts (actionlint) and the action's own scripts.
+.PHONY: lint-action
+lint-action: $(ACTIONLINT) ## Lint action.yml, its scripts and the sample workflows in docs/examples
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	  mkdir -p "$$tmp/.github/workflows" "$$tmp/action" && \
+	  cp action.yml "$$tmp/" && cp action/*.sh "$$tmp/action/" && cp docs/examples/*.yml "$$tmp/.github/workflows/" && \
+	  cd "$$tmp" && git init -q && $(ACTIONLINT) -no-color
+	@if command -v shellcheck >/dev/null; then shellcheck action/*.sh; else echo "shellcheck not installed: action scripts not checked"; fi
+
+$(ACTIONLINT):
+	GOBIN=$(TOOLS)/bin $(GO) install github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION)
 
 .PHONY: bench
 bench: ## Run the benchmarks

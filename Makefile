@@ -60,6 +60,35 @@ demo: ## Run the gate on the bundled demo project (exit 1 = the gate failed, as 
 	$(GO) run ./cmd/relgate check testdata/demo --offline --report sarif=bin/demo.sarif --report markdown=bin/demo.md; \
 	  code=$$?; echo "relgate exited $$code (0 pass, 1 fail); SARIF in bin/demo.sarif"; [ $$code -le 1 ]
 
+# Release: stripped, version-stamped binaries (cgo: pg_query is C), each in
+# a tar.gz with a CycloneDX SBOM read from the binary's own build info, and
+# SHA256SUMS over all of them (what the GitHub Action verifies). linux/arm64
+# needs the cross compiler (Debian: gcc-aarch64-linux-gnu); a platform whose
+# C compiler is missing stops the release. darwin needs a macOS SDK for cgo
+# and is not built here.
+RELEASE_PLATFORMS ?= linux/amd64 linux/arm64
+DIST := dist
+CC_linux_amd64 ?= gcc
+CC_linux_arm64 ?= aarch64-linux-gnu-gcc
+
+.PHONY: release
+release: ## Build the release archives, SBOMs and SHA256SUMS into dist/ (RELEASE_PLATFORMS="linux/amd64" for one)
+	rm -rf $(DIST) && mkdir -p $(DIST)
+	@set -e; for p in $(RELEASE_PLATFORMS); do \
+	  os=$${p%/*}; arch=$${p#*/}; name=relgate_$(VERSION)_$${os}_$${arch}; \
+	  case $$p in linux/amd64) cc="$(CC_linux_amd64)";; linux/arm64) cc="$(CC_linux_arm64)";; *) echo "no C toolchain known for $$p" >&2; exit 1;; esac; \
+	  command -v $$cc >/dev/null || { echo "release $$p: C compiler $$cc not found (Debian: apt-get install gcc-aarch64-linux-gnu)" >&2; exit 1; }; \
+	  echo "== $$p ($$cc)"; \
+	  mkdir -p $(DIST)/$$name; \
+	  CGO_ENABLED=1 GOOS=$$os GOARCH=$$arch CC=$$cc $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(DIST)/$$name/relgate ./cmd/relgate; \
+	  cp README.md $(DIST)/$$name/; \
+	  $(GO) run ./internal/sbom/gen $(DIST)/$$name/relgate $(VERSION) > $(DIST)/$$name.cdx.json; \
+	  tar -czf $(DIST)/$$name.tar.gz -C $(DIST)/$$name relgate README.md; \
+	  rm -rf $(DIST)/$$name; \
+	done
+	cd $(DIST) && sha256sum *.tar.gz *.cdx.json > SHA256SUMS
+	@ls -l $(DIST)
+
 .PHONY: fmt
 fmt: ## Format the code
 	gofmt -w $$(git ls-files '*.go')

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -128,5 +129,52 @@ func TestDemo(t *testing.T) {
 	}
 	if err := json.Unmarshal(data, &sarif); err != nil || sarif.Version != "2.1.0" || len(sarif.Runs) != 1 || len(sarif.Runs[0].Results) == 0 {
 		t.Errorf("demo SARIF: version %q, %d runs, err %v", sarif.Version, len(sarif.Runs), err)
+	}
+	validateSARIF(t, filepath.Join(out, "demo.sarif"))
+}
+
+// validateSARIF runs the Microsoft SARIF multitool (RELGATE_SARIF_MULTITOOL,
+// installed by .ci/sarif-tools.sh; required when CI=true) on the file: no
+// error or warning of its SARIF and GitHub rules may remain.
+func validateSARIF(t *testing.T, file string) {
+	t.Helper()
+	tool := os.Getenv("RELGATE_SARIF_MULTITOOL")
+	if tool == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("RELGATE_SARIF_MULTITOOL is not set (CI=true: the demo's SARIF must be validated)")
+		}
+		t.Log("RELGATE_SARIF_MULTITOOL not set: the demo's SARIF is not validated by the multitool")
+		return
+	}
+	log := filepath.Join(t.TempDir(), "validation.sarif")
+	cmd := exec.Command(tool, "validate", "--rule-kind", "Gh;Sarif", "--level", "Error;Warning",
+		"--output", log, "--log", "ForceOverwrite;PrettyPrint", file)
+	cmd.Env = append(os.Environ(), "DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1", "DOTNET_CLI_TELEMETRY_OPTOUT=1")
+	if console, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("sarif-multitool validate: %v\n%s", err, console)
+	}
+	data, err := os.ReadFile(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v struct {
+		Runs []struct {
+			Results []struct {
+				RuleID  string `json:"ruleId"`
+				Level   string `json:"level"`
+				Message struct {
+					Text string `json:"text"`
+				} `json:"message"`
+			} `json:"results"`
+			Invocations []struct {
+				ExecutionSuccessful bool `json:"executionSuccessful"`
+			} `json:"invocations"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal(data, &v); err != nil || len(v.Runs) != 1 || len(v.Runs[0].Invocations) == 0 || !v.Runs[0].Invocations[0].ExecutionSuccessful {
+		t.Fatalf("multitool log unreadable or run failed (%v):\n%s", err, data)
+	}
+	for _, r := range v.Runs[0].Results {
+		t.Errorf("demo SARIF: %s %s: %s", r.Level, r.RuleID, r.Message.Text)
 	}
 }

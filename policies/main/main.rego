@@ -130,17 +130,41 @@ path_matches(p, path) if {
 
 waived_rules contains w.rule if some [_, w] in live_waivers
 
+# Live waivers indexed by what finds them cheaply: a scope with an id, or
+# else a fingerprint, is looked up by it; the others (path, package or
+# image alone) are tried on every finding of their rule. So a finding costs
+# a few lookups, not one scope match per waiver of its rule.
+waivers_by_id[[w.rule, w.scope.id]] contains i if {
+	some [i, w] in live_waivers
+	object.get(w, ["scope", "id"], "") != ""
+}
+
+waivers_by_fingerprint[[w.rule, w.scope.fingerprint]] contains i if {
+	some [i, w] in live_waivers
+	object.get(w, ["scope", "id"], "") == ""
+	object.get(w, ["scope", "fingerprint"], "") != ""
+}
+
+waivers_by_rule[w.rule] contains i if {
+	some [i, w] in live_waivers
+	object.get(w, ["scope", "id"], "") == ""
+	object.get(w, ["scope", "fingerprint"], "") == ""
+}
+
 # matches pairs each waived finding with the indices of the live waivers
 # that match it, in file order. Only findings of a rule some live waiver
 # names are matched, so a run without waivers does no work here.
 matches contains [f, ids] if {
+	count(live_waivers) > 0
 	some f in raw
 	f.rule in waived_rules
-	ids := [i |
-		some [i, w] in live_waivers
-		w.rule == f.rule
-		scope_matches(object.get(w, "scope", {}), f)
-	]
+	by_id := object.get(waivers_by_id, [[f.rule, object.get(f, "id", "")]], set())
+	by_fingerprint := object.get(waivers_by_fingerprint, [[f.rule, f.fingerprint]], set())
+	candidates := (by_id | by_fingerprint) | object.get(waivers_by_rule, f.rule, set())
+	ids := sort([i |
+		some i in candidates
+		scope_matches(object.get(input.waivers[i], "scope", {}), f)
+	])
 	count(ids) > 0
 }
 
@@ -200,13 +224,14 @@ baseline := data.relgate.baseline
 baseline_keys contains [b.rule, b.fingerprint] if some b in baseline
 
 # A set lookup by fingerprint first: one cheap expression per finding not
-# in the baseline.
+# in the baseline. (`x in set`, not `set[x]`: the whole set is computed once;
+# set[x] would evaluate the rule again for every x.)
 baseline_fingerprints contains b.fingerprint if some b in baseline
 
 known contains f if {
 	count(baseline_keys) > 0
 	some f in active
-	baseline_fingerprints[f.fingerprint]
+	f.fingerprint in baseline_fingerprints
 	f.kind == "deny"
 	[f.rule, f.fingerprint] in baseline_keys
 }

@@ -173,3 +173,18 @@ test_baseline_findings_are_known_warnings if {
 		with data.relgate.baseline as baseline
 	only_known.result == "warn"
 }
+
+test_indexed_waivers_keep_file_order if {
+	f := object.union(deny_high, {"fingerprint": "fp1", "id": "CVE-9"})
+	by_fp := {"rule": "T001", "scope": {"fingerprint": "fp1"}, "reason": "first", "expires": "2026-07-01"}
+	by_id := {"rule": "T001", "scope": {"id": "CVE-9"}, "reason": "second", "expires": "2026-07-01"}
+	by_path := {"rule": "T001", "scope": {"path": "a.txt"}, "reason": "third", "expires": "2026-07-01"}
+	other_id := {"rule": "T001", "scope": {"id": "CVE-1"}, "reason": "other", "expires": "2026-07-01"}
+	d := main.decision with input as object.union(base_input, {"waivers": [other_id, by_fp, by_id, by_path]})
+		with data.relgate.rules as {"t": {"deny": {f}}}
+	[w] := [x | some x in d.waived]
+	w.waiver.reason == "first"
+	[u] := [x | some x in d.warnings]
+	u.rule == "WVR003"
+	contains(u.message, "CVE-1")
+}

@@ -1,12 +1,16 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/relgate/relgate/config"
+	"github.com/relgate/relgate/scanners/container"
 	"github.com/relgate/relgate/scanners/deps"
 )
 
@@ -15,6 +19,9 @@ func (a *app) dbCommand() *cobra.Command {
 	var o struct {
 		config, dbDir, url string
 		ecosystems         []string
+		sources            []string
+		insecure           bool
+		trivyRepos         []string
 	}
 	update := &cobra.Command{
 		Use:   "update [PATH]",
@@ -33,7 +40,55 @@ func (a *app) dbCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			opts := deps.UpdateOptions{Dir: o.dbDir, BaseURL: o.url, Ecosystems: o.ecosystems, Project: dir}
+			for _, src := range o.sources {
+				if src != "osv" && src != "trivy" {
+					return usage(fmt.Errorf("--sources: unknown source %q (known: osv, trivy)", src))
+				}
+			}
+			if slices.Contains(o.sources, "osv") {
+				if err := a.updateOSV(cmd.Context(), dir, cfg, o.dbDir, o.url, o.ecosystems); err != nil {
+					return err
+				}
+			}
+			if !slices.Contains(o.sources, "trivy") {
+				return nil
+			}
+			root := o.dbDir
+			if root == "" && cfg.Containers != nil && cfg.Containers.DBDir != "" {
+				root = cfg.Containers.DBDir
+				if !filepath.IsAbs(root) {
+					root = filepath.Join(dir, root)
+				}
+			}
+			info, err := container.UpdateDB(cmd.Context(), root, container.UpdateOptions{Repositories: o.trivyRepos, Insecure: o.insecure})
+			if err != nil {
+				return fmt.Errorf("db update: trivy database: %w", err)
+			}
+			state := "current"
+			if info.Updated {
+				state = "downloaded"
+			}
+			fmt.Fprintf(a.stdout, "trivy: schema %d, data of %s, %s, in %s\n", info.SchemaVersion, info.UpdatedAt.Format(time.RFC3339), state, info.Path)
+			return nil
+		},
+	}
+	f := update.Flags()
+	f.StringVar(&o.config, "config", "", "config file (default PATH/.relgate.yaml)")
+	f.StringVar(&o.dbDir, "db-dir", "", "database directory (default: the config's deps.db_dir or containers.db_dir, else under the user cache directory)")
+	f.StringVar(&o.url, "url", "", "osv download base URL (default: the config's deps.db_url, else "+deps.DefaultDBURL+")")
+	f.StringSliceVar(&o.ecosystems, "ecosystems", nil, "osv ecosystems to download, e.g. npm,Go,PyPI,crates.io (default: those of PATH's lockfiles)")
+	f.StringSliceVar(&o.sources, "sources", []string{"osv"}, "databases to update: osv (dependencies), trivy (images)")
+	f.StringArrayVar(&o.trivyRepos, "trivy-repo", nil, "OCI repository of trivy's database, tried in order (repeatable; default trivy's own)")
+	f.BoolVar(&o.insecure, "insecure-registry", false, "allow plain HTTP to the trivy database registry")
+	db.AddCommand(update)
+	return db
+}
+
+// updateOSV downloads the osv ecosystems' databases.
+func (a *app) updateOSV(ctx context.Context, dir string, cfg *config.Config, dbDir, url string, ecosystems []string) error {
+	{
+		{
+			opts := deps.UpdateOptions{Dir: dbDir, BaseURL: url, Ecosystems: ecosystems, Project: dir}
 			if c := cfg.Deps; c != nil {
 				opts.Exclude = c.Exclude
 				if opts.Dir == "" && c.DBDir != "" {
@@ -46,7 +101,7 @@ func (a *app) dbCommand() *cobra.Command {
 					opts.BaseURL = c.DBURL
 				}
 			}
-			updated, err := deps.UpdateDB(cmd.Context(), opts)
+			updated, err := deps.UpdateDB(ctx, opts)
 			for _, u := range updated {
 				fmt.Fprintf(a.stdout, "%s: %d advisories, data of %s, in %s\n", u.Ecosystem, u.Records, u.UpdatedAt.Format(time.RFC3339), u.Path)
 				for _, r := range u.Invalid {
@@ -57,13 +112,6 @@ func (a *app) dbCommand() *cobra.Command {
 				return fmt.Errorf("db update: %w", err)
 			}
 			return nil
-		},
+		}
 	}
-	f := update.Flags()
-	f.StringVar(&o.config, "config", "", "config file (default PATH/.relgate.yaml)")
-	f.StringVar(&o.dbDir, "db-dir", "", "database directory (default: the config's deps.db_dir, else under the user cache directory)")
-	f.StringVar(&o.url, "url", "", "download base URL (default: the config's deps.db_url, else "+deps.DefaultDBURL+")")
-	f.StringSliceVar(&o.ecosystems, "ecosystems", nil, "ecosystems to download, e.g. npm,Go,PyPI,crates.io (default: those of PATH's lockfiles)")
-	db.AddCommand(update)
-	return db
 }

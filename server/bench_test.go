@@ -109,7 +109,7 @@ func BenchmarkLoadAdmission(b *testing.B) {
 	body := []byte(reviewJSON("Deployment", "apps", "shop", deploymentJSON("registry.local/app@"+d)))
 	h := http.Header{"Content-Type": {"application/json"}, "Authorization": {"Bearer bench-token"}}
 	ok := func(resp *http.Response, data []byte) bool {
-		return resp.StatusCode == 200 && bytes.Contains(data, []byte(`"allowed":true`))
+		return resp.StatusCode == http.StatusOK && bytes.Contains(data, []byte(`"allowed":true`))
 	}
 	// Warm the connections and the cache.
 	load(client, url+"/v1/admission", body, h, 100, 200*time.Millisecond, ok)
@@ -138,7 +138,7 @@ func BenchmarkLoadDecision(b *testing.B) {
 	h := http.Header{"Content-Type": {"application/json"}}
 	findings := 0
 	ok := func(resp *http.Response, data []byte) bool {
-		if resp.StatusCode != 200 {
+		if resp.StatusCode != http.StatusOK {
 			return false
 		}
 		findings = strings.Count(string(data), `"fingerprint"`)

@@ -42,7 +42,7 @@ func (a *app) serveCommand() *cobra.Command {
 			a.ran = true
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			ln, err := net.Listen("tcp", o.addr)
+			ln, err := new(net.ListenConfig).Listen(ctx, "tcp", o.addr)
 			if err != nil {
 				return fmt.Errorf("listen %s: %w", o.addr, err)
 			}
@@ -69,7 +69,7 @@ func (a *app) serveCommand() *cobra.Command {
 
 // serve runs the server on ln until ctx ends; SIGHUP reloads.
 func (a *app) serve(ctx context.Context, o *serveOptions, ln net.Listener) error {
-	defer ln.Close()
+	defer func() { _ = ln.Close() }() // the server closes it on shutdown; this covers early returns
 	cfg, err := o.serverConfig()
 	if err != nil {
 		return err

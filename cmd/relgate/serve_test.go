@@ -172,7 +172,7 @@ func TestAttestThenServeAdmission(t *testing.T) {
 					} `json:"status"`
 				} `json:"response"`
 			}
-			if err := json.NewDecoder(resp.Body).Decode(&review); err != nil || resp.StatusCode != 200 {
+			if err := json.NewDecoder(resp.Body).Decode(&review); err != nil || resp.StatusCode != http.StatusOK {
 				t.Fatalf("status %d: %v", resp.StatusCode, err)
 			}
 			got := review.Response
@@ -201,7 +201,7 @@ func waitReady(t *testing.T, client *http.Client, url string) {
 	for time.Now().Before(deadline) {
 		if resp, err := client.Get(url + "/readyz"); err == nil {
 			resp.Body.Close()
-			if resp.StatusCode == 200 {
+			if resp.StatusCode == http.StatusOK {
 				return
 			}
 		}

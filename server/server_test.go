@@ -385,7 +385,7 @@ func TestServeTLS(t *testing.T) {
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != 200 || !strings.Contains(string(body), `"allowed":false`) || resp.TLS == nil || resp.TLS.Version < tls.VersionTLS12 {
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `"allowed":false`) || resp.TLS == nil || resp.TLS.Version < tls.VersionTLS12 {
 		t.Fatalf("status %d, TLS %v: %s", resp.StatusCode, resp.TLS, body)
 	}
 	old := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true, MaxVersion: tls.VersionTLS11}}}

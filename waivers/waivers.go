@@ -21,25 +21,17 @@ import (
 	"github.com/gobwas/glob"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/relgate/relgate/config"
 	"github.com/relgate/relgate/engine"
 )
 
 // FileName is the waiver file looked for at the root of the target.
 const FileName = ".relgate-waivers.yaml"
 
-// Error is one mistake in a waiver file, with its file and line.
-type Error struct {
-	File string
-	Line int
-	Msg  string
-}
-
-func (e *Error) Error() string {
-	if e.Line > 0 {
-		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
-	}
-	return fmt.Sprintf("%s: %s", e.File, e.Msg)
-}
+// Error is one mistake in a waiver file, with its file and line. It is a
+// config error in all but name: both are files the user wrote, and both stop
+// the gate with exit 2.
+type Error = config.Error
 
 // Load reads the waiver file at path; name is how the file is shown in
 // waiver locations and errors (repo-relative). A missing file is no waivers

@@ -32,7 +32,7 @@ func FuzzOpenSLO(f *testing.F) {
 		if err := os.WriteFile(p, data, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		objs, err := readOpenSLO([]file{{abs: p, rel: "slo.yaml"}})
+		objs, err := readOpenSLO([]file{{Abs: p, Rel: "slo.yaml"}})
 		if err != nil {
 			return
 		}

@@ -11,10 +11,10 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/bmatcuk/doublestar/v4"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/relgate/relgate/engine"
+	"github.com/relgate/relgate/internal/pathglob"
 )
 
 // maxDefinitionSize bounds an OpenSLO file.
@@ -117,7 +117,7 @@ func (p parsed) errorf(format string, args ...any) error {
 }
 
 // file is a definition file on disk and its repo-relative path.
-type file struct{ abs, rel string }
+type file = pathglob.File
 
 func (s *Scanner) abs(p string) string {
 	if filepath.IsAbs(p) {
@@ -129,34 +129,9 @@ func (s *Scanner) abs(p string) string {
 // openSLOFiles expands the patterns; one that matches nothing is an error,
 // since objectives that silently vanish would read as met.
 func (s *Scanner) openSLOFiles() ([]file, error) {
-	seen := map[string]bool{}
-	var out []file
-	for _, pat := range s.opts.Files {
-		var matches []string
-		var err error
-		if filepath.IsAbs(pat) {
-			matches, err = doublestar.FilepathGlob(pat, doublestar.WithFilesOnly())
-		} else {
-			matches, err = doublestar.Glob(os.DirFS(s.opts.Dir), filepath.ToSlash(filepath.Clean(pat)), doublestar.WithFilesOnly())
-			for i, m := range matches {
-				matches[i] = filepath.Join(s.opts.Dir, filepath.FromSlash(m))
-			}
-		}
-		if err != nil {
-			return nil, fmt.Errorf("match SLO pattern %q: %w", pat, err)
-		}
-		if len(matches) == 0 {
-			return nil, fmt.Errorf("SLO pattern %q matched no file", pat)
-		}
-		for _, m := range matches {
-			if !seen[m] {
-				seen[m] = true
-				out = append(out, file{abs: m, rel: relPath(s.opts.Dir, m)})
-			}
-		}
-	}
-	slices.SortFunc(out, func(a, b file) int { return cmp.Compare(a.rel, b.rel) })
-	return out, nil
+	return pathglob.Expand(s.opts.Dir, s.opts.Files, "SLO", func(pat string) error {
+		return fmt.Errorf("SLO pattern %q matched no file", pat)
+	})
 }
 
 // readOpenSLO reads the documents of every file, resolves references
@@ -202,17 +177,17 @@ func readOpenSLO(files []file) ([]Objective, error) {
 var knownKinds = []string{"SLO", "SLI", "AlertPolicy", "AlertCondition", "DataSource", "Service", "AlertNotificationTarget"}
 
 func readDocs(f file) ([]parsed, error) {
-	fh, err := os.Open(f.abs)
+	fh, err := os.Open(f.Abs)
 	if err != nil {
-		return nil, fmt.Errorf("read OpenSLO %s: %w", f.rel, unwrapPath(err))
+		return nil, fmt.Errorf("read OpenSLO %s: %w", f.Rel, unwrapPath(err))
 	}
 	defer fh.Close()
 	data, err := io.ReadAll(io.LimitReader(fh, maxDefinitionSize+1))
 	if err != nil {
-		return nil, fmt.Errorf("read OpenSLO %s: %w", f.rel, err)
+		return nil, fmt.Errorf("read OpenSLO %s: %w", f.Rel, err)
 	}
 	if len(data) > maxDefinitionSize {
-		return nil, fmt.Errorf("read OpenSLO %s: over %d MB", f.rel, maxDefinitionSize>>20)
+		return nil, fmt.Errorf("read OpenSLO %s: over %d MB", f.Rel, maxDefinitionSize>>20)
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var out []parsed
@@ -223,28 +198,28 @@ func readDocs(f file) ([]parsed, error) {
 			break
 		}
 		if err != nil {
-			return nil, fmt.Errorf("parse OpenSLO %s: %s", f.rel, strings.TrimPrefix(err.Error(), "yaml: "))
+			return nil, fmt.Errorf("parse OpenSLO %s: %s", f.Rel, strings.TrimPrefix(err.Error(), "yaml: "))
 		}
 		if len(n.Content) == 0 || (n.Content[0].Kind == yaml.ScalarNode && n.Content[0].Tag == "!!null") {
 			continue // an empty document between separators
 		}
 		root := n.Content[0]
-		p := parsed{node: root, path: f.rel}
+		p := parsed{node: root, path: f.Rel}
 		if root.Kind != yaml.MappingNode {
-			return nil, fmt.Errorf("parse OpenSLO %s:%d: a document must be a mapping with apiVersion, kind, metadata and spec", f.rel, root.Line)
+			return nil, fmt.Errorf("parse OpenSLO %s:%d: a document must be a mapping with apiVersion, kind, metadata and spec", f.Rel, root.Line)
 		}
 		if err := root.Decode(&p.doc); err != nil {
-			return nil, fmt.Errorf("parse OpenSLO %s:%d: %s", f.rel, root.Line, strings.TrimPrefix(err.Error(), "yaml: "))
+			return nil, fmt.Errorf("parse OpenSLO %s:%d: %s", f.Rel, root.Line, strings.TrimPrefix(err.Error(), "yaml: "))
 		}
 		switch {
 		case p.doc.APIVersion == "openslo/v1alpha":
-			return nil, fmt.Errorf("parse OpenSLO %s:%d: apiVersion openslo/v1alpha is not supported: convert the file to openslo/v1", f.rel, root.Line)
+			return nil, fmt.Errorf("parse OpenSLO %s:%d: apiVersion openslo/v1alpha is not supported: convert the file to openslo/v1", f.Rel, root.Line)
 		case p.doc.APIVersion != "openslo/v1":
-			return nil, fmt.Errorf("parse OpenSLO %s:%d: apiVersion %q, want openslo/v1", f.rel, root.Line, p.doc.APIVersion)
+			return nil, fmt.Errorf("parse OpenSLO %s:%d: apiVersion %q, want openslo/v1", f.Rel, root.Line, p.doc.APIVersion)
 		case !slices.Contains(knownKinds, p.doc.Kind):
-			return nil, fmt.Errorf("parse OpenSLO %s:%d: unknown kind %q (want one of %s)", f.rel, root.Line, p.doc.Kind, strings.Join(knownKinds, ", "))
+			return nil, fmt.Errorf("parse OpenSLO %s:%d: unknown kind %q (want one of %s)", f.Rel, root.Line, p.doc.Kind, strings.Join(knownKinds, ", "))
 		case p.doc.Metadata.Name == "":
-			return nil, fmt.Errorf("parse OpenSLO %s:%d: %s without metadata.name", f.rel, root.Line, p.doc.Kind)
+			return nil, fmt.Errorf("parse OpenSLO %s:%d: %s without metadata.name", f.Rel, root.Line, p.doc.Kind)
 		}
 		out = append(out, p)
 	}
@@ -498,18 +473,7 @@ func slug(s string) string {
 	}, s)
 }
 
-func relPath(dir, path string) string {
-	d, err1 := filepath.Abs(dir)
-	p, err2 := filepath.Abs(path)
-	if err1 != nil || err2 != nil {
-		return filepath.ToSlash(path)
-	}
-	rel, err := filepath.Rel(d, p)
-	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-		return filepath.ToSlash(p)
-	}
-	return filepath.ToSlash(rel)
-}
+func relPath(dir, path string) string { return pathglob.Rel(dir, path) }
 
 func unwrapPath(err error) error {
 	var pe *os.PathError

@@ -105,7 +105,7 @@ func readDoc(t *testing.T, doc string) []Objective {
 	t.Helper()
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "slo.yaml"), doc)
-	objs, err := readOpenSLO([]file{{abs: filepath.Join(dir, "slo.yaml"), rel: "slo.yaml"}})
+	objs, err := readOpenSLO([]file{{Abs: filepath.Join(dir, "slo.yaml"), Rel: "slo.yaml"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,7 +142,7 @@ func TestMalformedOpenSLO(t *testing.T) {
 	for _, tt := range tests {
 		dir := t.TempDir()
 		writeFile(t, filepath.Join(dir, "slo.yaml"), tt.doc)
-		_, err := readOpenSLO([]file{{abs: filepath.Join(dir, "slo.yaml"), rel: "slo.yaml"}})
+		_, err := readOpenSLO([]file{{Abs: filepath.Join(dir, "slo.yaml"), Rel: "slo.yaml"}})
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%q:\nerr = %v\nwant %q", tt.doc, err, tt.want)
 		}

@@ -19,11 +19,9 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
-
-	"github.com/bmatcuk/doublestar/v4"
 
 	"github.com/relgate/relgate/engine"
+	"github.com/relgate/relgate/internal/pathglob"
 )
 
 // DefaultMaxFileSize bounds a report or coverage file when the options do
@@ -95,7 +93,7 @@ func (s *Scanner) Scan(ctx context.Context, out *engine.Input) (engine.ScannerRu
 		if err := s.readJUnit(f, &sum); err != nil {
 			return run, err
 		}
-		t.Reports = append(t.Reports, f.rel)
+		t.Reports = append(t.Reports, f.Rel)
 	}
 	t.Passed, t.Failed, t.Errors, t.Skipped = sum.passed, sum.failed, sum.errors, sum.skipped
 	slices.SortFunc(sum.failures, func(a, b engine.TestFailure) int {
@@ -108,7 +106,7 @@ func (s *Scanner) Scan(ctx context.Context, out *engine.Input) (engine.ScannerRu
 	}
 	t.Failures = append(t.Failures, sum.failures...)
 	if len(files) > 0 {
-		t.Location = engine.Location{Path: files[0].rel}
+		t.Location = engine.Location{Path: files[0].Rel}
 	}
 	if s.opts.Coverage != "" {
 		if err := s.readCoverage(t); err != nil {
@@ -125,63 +123,23 @@ func (s *Scanner) Scan(ctx context.Context, out *engine.Input) (engine.ScannerRu
 }
 
 // file is a report on disk and its path as the document shows it.
-type file struct{ abs, rel string }
+type file = pathglob.File
 
 // reports expands the JUnit patterns, sorted and without duplicates.
 func (s *Scanner) reports() ([]file, error) {
-	seen := map[string]bool{}
-	var out []file
-	for _, pat := range s.opts.JUnit {
-		var matches []string
-		var err error
-		if filepath.IsAbs(pat) {
-			matches, err = doublestar.FilepathGlob(pat, doublestar.WithFilesOnly())
-		} else {
-			pat = filepath.ToSlash(filepath.Clean(pat))
-			matches, err = doublestar.Glob(os.DirFS(s.opts.Dir), pat, doublestar.WithFilesOnly())
-			for i, m := range matches {
-				matches[i] = filepath.Join(s.opts.Dir, filepath.FromSlash(m))
-			}
-		}
-		if err != nil {
-			return nil, fmt.Errorf("match junit pattern %q: %w", pat, err)
-		}
-		if len(matches) == 0 {
-			return nil, fmt.Errorf("junit pattern %q matched no file: did the tests run?", pat)
-		}
-		for _, m := range matches {
-			if !seen[m] {
-				seen[m] = true
-				out = append(out, file{abs: m, rel: s.rel(m)})
-			}
-		}
-	}
-	slices.SortFunc(out, func(a, b file) int { return cmp.Compare(a.rel, b.rel) })
-	return out, nil
+	return pathglob.Expand(s.opts.Dir, s.opts.JUnit, "junit", func(pat string) error {
+		return fmt.Errorf("junit pattern %q matched no file: did the tests run?", pat)
+	})
 }
 
 // rel is path relative to the repository root with forward slashes, or
 // the path itself when it lies outside.
-func (s *Scanner) rel(path string) string {
-	dir, err := filepath.Abs(s.opts.Dir)
-	if err != nil {
-		return filepath.ToSlash(path)
-	}
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		return filepath.ToSlash(path)
-	}
-	r, err := filepath.Rel(dir, abs)
-	if err != nil || r == ".." || strings.HasPrefix(r, ".."+string(filepath.Separator)) {
-		return filepath.ToSlash(abs)
-	}
-	return filepath.ToSlash(r)
-}
+func (s *Scanner) rel(path string) string { return pathglob.Rel(s.opts.Dir, path) }
 
 func (s *Scanner) readJUnit(f file, sum *junitSummary) error {
-	return s.open(f.abs, f.rel, "junit report", func(r io.Reader) error {
-		if err := parseJUnit(r, f.rel, sum); err != nil {
-			return fmt.Errorf("parse junit report %s: %w", f.rel, err)
+	return s.open(f.Abs, f.Rel, "junit report", func(r io.Reader) error {
+		if err := parseJUnit(r, f.Rel, sum); err != nil {
+			return fmt.Errorf("parse junit report %s: %w", f.Rel, err)
 		}
 		return nil
 	})

@@ -473,8 +473,6 @@ func slug(s string) string {
 	}, s)
 }
 
-func relPath(dir, path string) string { return pathglob.Rel(dir, path) }
-
 func unwrapPath(err error) error {
 	var pe *os.PathError
 	if errors.As(err, &pe) {

@@ -18,21 +18,22 @@ default_rules := {"deny_severity": "none"} if not lib.is_production
 
 rules := object.union(default_rules, object.get(lib.settings, "iac", {}))
 
-failed contains m if {
+# An array, not a set: a set of whole findings hashes each one again.
+failed := [m |
 	some m in input.misconfigurations
 	object.get(m, "error", "") == ""
-}
+]
 
 # check_severity is the check's severity; one the gate does not know counts
 # as medium rather than dropping out of the decision.
-check_severity(m) := m.severity if m.severity in object.keys(lib.severity_rank)
+check_severity(m) := object.get(known_severity, m.severity, "medium")
 
-check_severity(m) := "medium" if not m.severity in object.keys(lib.severity_rank)
+known_severity := {s: s | some s, _ in lib.severity_rank}
 
-denied(m) if {
-	rules.deny_severity in object.keys(lib.severity_rank)
-	lib.at_least(check_severity(m), rules.deny_severity)
-}
+# deny_rank is undefined for "none": nothing denies.
+deny_rank := lib.severity_rank[rules.deny_severity]
+
+denied(m) if lib.severity_rank[check_severity(m)] <= deny_rank
 
 result(m) := {
 	"msg": sprintf("%s: %s (%s)%s", [m.id, m.title, object.get(m, "message", ""), resource_text(m)]),

@@ -19,15 +19,18 @@ places := {
 	"history": "in the git history",
 }
 
-current contains s if {
-	some s in input.secrets
-	s.where in {"change", "tree"}
-}
+current_places := {"change", "tree"}
 
-historic contains s if {
+# Arrays, not sets: a set of whole secret objects hashes each one again.
+current := [s |
+	some s in input.secrets
+	s.where in current_places
+]
+
+historic := [s |
 	some s in input.secrets
 	s.where == "history"
-}
+]
 
 # METADATA
 # title: Secret in the change or the working tree
@@ -106,11 +109,14 @@ warn contains v if {
 # the preview, where, and the commit for history findings. Its fingerprint
 # follows the secret (its hash) and the file, not the line, so a waiver
 # survives unrelated edits; scope id matches the secret anywhere.
-result(id, s) := {
-	"msg": sprintf("%s secret %s %s%s", [s.rule_id, s.redacted, places[s.where], commit_note(s)]),
-	"location": lib.location(s.location.path, s.location.start_line, object.get(s.location, "end_line", s.location.start_line)),
-	"fingerprint": crypto.sha256(concat("|", [id, s.rule_id, s.location.path, identity(s)])),
-	"id": identity(s),
+result(id, s) := r if {
+	ident := identity(s)
+	r := {
+		"msg": sprintf("%s secret %s %s%s", [s.rule_id, s.redacted, places[s.where], commit_note(s)]),
+		"location": lib.location(s.location.path, s.location.start_line, object.get(s.location, "end_line", s.location.start_line)),
+		"fingerprint": crypto.sha256(concat("|", [id, s.rule_id, s.location.path, ident])),
+		"id": ident,
+	}
 }
 
 # identity is the secret's hash; a path-only rule (a key file) has none and

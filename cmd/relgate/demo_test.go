@@ -99,7 +99,7 @@ func TestDemo(t *testing.T) {
 			areas = append(areas, id)
 		}
 	}
-	for _, want := range []string{"SEC", "VUL", "IAC", "MIG", "SLO", "APR", "TST"} {
+	for _, want := range []string{"SEC", "VUL", "IMG", "IAC", "MIG", "SLO", "APR", "TST"} {
 		if !slices.Contains(areas, want) {
 			t.Errorf("no %s finding in the demo (got %v)", want, areas)
 		}

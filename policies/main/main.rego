@@ -175,6 +175,36 @@ used_waivers contains i if {
 	some i in ids
 }
 
+# area_scanners are the scanners whose facts a rule area judges. A waiver
+# of an area none of whose scanners ran (deps on the pre-commit path, say)
+# cannot be called unused: its finding was not looked for.
+area_scanners := {
+	"secrets": {"secrets"},
+	"vulnerabilities": {"deps", "containers"},
+	"containers": {"containers"},
+	"iac": {"iac"},
+	"migrations": {"migrations"},
+	"tests": {"tests"},
+	"approvals": {"approvals"},
+	"slo": {"slo"},
+	"release": {"release"},
+}
+
+default catalog := {}
+
+catalog := data.relgate.catalog
+
+ran_scanners := {s.name | some s in input.scanners; s.status == "ok"}
+
+waiver_area(rule) := trim_prefix(object.get(catalog, [rule, "package"], ""), "relgate.rules.")
+
+waiver_judgeable(rule) if not area_scanners[waiver_area(rule)]
+
+waiver_judgeable(rule) if {
+	some s in area_scanners[waiver_area(rule)]
+	s in ran_scanners
+}
+
 # METADATA
 # title: A waiver matches no finding
 # description: |
@@ -193,6 +223,7 @@ unused_waivers contains f if {
 	md := rego.metadata.rule()
 	some [i, w] in live_waivers
 	not i in used_waivers
+	waiver_judgeable(w.rule)
 	scope := object.get(w, "scope", {})
 	msg := sprintf("waiver of %s for %s matches no finding", [w.rule, concat(", ", [sprintf("%s %s", [k, v]) | some k, v in scope; v != ""])])
 	f := object.union(

@@ -188,3 +188,17 @@ test_indexed_waivers_keep_file_order if {
 	u.rule == "WVR003"
 	contains(u.message, "CVE-1")
 }
+
+# A waiver of an area whose scanners did not run (the pre-commit path runs
+# no deps scanner) is not called unused: its finding was not looked for.
+test_unused_waiver_needs_its_scanner_to_have_run if {
+	waiver := {"rule": "VULX", "scope": {"id": "CVE-1"}, "reason": "r", "expires": "2026-07-01"}
+	cat := {"VULX": {"package": "relgate.rules.vulnerabilities", "severity": "low", "title": "t"}}
+	staged := object.union(base_input, {"waivers": [waiver], "scanners": [{"name": "secrets", "status": "ok"}]})
+	quiet := main.decision with input as staged with data.relgate.rules as {} with data.relgate.catalog as cat
+	count([w | some w in quiet.warnings; w.rule == "WVR003"]) == 0
+
+	full := object.union(staged, {"scanners": [{"name": "deps", "status": "ok"}]})
+	loud := main.decision with input as full with data.relgate.rules as {} with data.relgate.catalog as cat
+	count([w | some w in loud.warnings; w.rule == "WVR003"]) == 1
+}

@@ -141,11 +141,8 @@ func Prepare(in *Input) (*Prepared, error) {
 	if err != nil {
 		return nil, fmt.Errorf("convert input: %w", err)
 	}
-	digest, err := in.Digest()
-	if err != nil {
-		return nil, err
-	}
-	return &Prepared{input: in, value: v, digest: digest}, nil
+	// The digest is of the very bytes converted: one encoding, not two.
+	return &Prepared{input: in, value: v, digest: digestOf(data)}, nil
 }
 
 // Evaluate judges one input document.

@@ -104,20 +104,28 @@ func runOne(ctx context.Context, job Job) (*engine.Input, engine.ScannerRun) {
 	select {
 	case r = <-done:
 	case <-ctx.Done():
-		r = result{err: fmt.Errorf("%w after %s", ctx.Err(), job.Timeout)}
+		r = result{err: ctx.Err()}
 	}
 	run := r.run
 	run.Name = job.Name
 	run.DurationMS = time.Since(start).Milliseconds()
 	switch {
+	case r.err != nil && errors.Is(ctx.Err(), context.Canceled):
+		// The whole run was called off (interrupt, broken policy): the
+		// caller says why; this scanner did not fail.
+		run.Status = engine.StatusError
+		run.Error = "canceled"
+		slog.Debug("scanner canceled", "scanner", job.Name)
+		return nil, run
+	case r.err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded):
+		run.Status = engine.StatusError
+		run.Error = fmt.Sprintf("timed out after %s", job.Timeout)
+		slog.Warn("scanner failed", "scanner", job.Name, "error", run.Error)
+		return nil, run
 	case r.err != nil:
 		run.Status = engine.StatusError
 		run.Error = r.err.Error()
 		slog.Warn("scanner failed", "scanner", job.Name, "error", run.Error)
-		return nil, run
-	case errors.Is(ctx.Err(), context.DeadlineExceeded):
-		run.Status = engine.StatusError
-		run.Error = fmt.Sprintf("timed out after %s", job.Timeout)
 		return nil, run
 	case run.Status == "":
 		run.Status = engine.StatusOK

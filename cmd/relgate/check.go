@@ -1,9 +1,12 @@
 package main
 
 import (
+	"context"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
+
+	"github.com/relgate/relgate/engine"
 )
 
 func (a *app) checkCommand() *cobra.Command {
@@ -35,16 +38,32 @@ func (a *app) checkCommand() *cobra.Command {
 			if so.config != "" {
 				cfgDir = filepath.Dir(so.config)
 			}
-			// Compile the policies before scanning so a broken policy fails fast.
-			eng, err := newEngine(cmd.Context(), cfg, cfgDir, gopts.policies)
-			if err != nil {
-				return err
+			// Compile the policies while the scanners run: on the
+			// pre-commit path compiling is as long as scanning. A broken
+			// policy stops the scan and is the error reported.
+			ctx, cancel := context.WithCancel(cmd.Context())
+			defer cancel()
+			type compiled struct {
+				eng *engine.Engine
+				err error
 			}
-			in, err := a.gather(cmd.Context(), dir, cfg, &so)
-			if err != nil {
-				return err
+			done := make(chan compiled, 1)
+			go func() {
+				eng, err := newEngine(ctx, cfg, cfgDir, gopts.policies)
+				if err != nil {
+					cancel()
+				}
+				done <- compiled{eng, err}
+			}()
+			in, gerr := a.gather(ctx, dir, cfg, &so)
+			c := <-done
+			if c.err != nil {
+				return c.err
 			}
-			return a.judge(cmd.Context(), eng, in, shown, &gopts, reports)
+			if gerr != nil {
+				return gerr
+			}
+			return a.judge(cmd.Context(), c.eng, in, shown, &gopts, reports)
 		},
 	}
 	so.bind(cmd)

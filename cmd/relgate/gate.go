@@ -212,6 +212,11 @@ func (a *app) gather(ctx context.Context, dir string, cfg *config.Config, o *sca
 		progress = &ttyProgress{w: a.stderr}
 	}
 	scanners.Run(ctx, in, jobs, progress)
+	if err := ctx.Err(); err != nil {
+		// Interrupted (or a broken policy stopped the scan): the facts
+		// are partial and are neither saved nor judged.
+		return nil, fmt.Errorf("scan interrupted: %w", err)
+	}
 	if o.saveInput != "" {
 		if err := writeFileAtomic(o.saveInput, in.Encode); err != nil {
 			return nil, fmt.Errorf("save input: %w", err)

@@ -95,4 +95,4 @@ fmt: ## Format the code
 
 .PHONY: update
 update: ## Regenerate golden files and JSON Schemas after an intended change
-	$(GO) test ./engine ./config ./report -run 'Schema|Golden' -update
+	$(GO) test ./engine ./config ./report -run 'Schema|Golden|Reference' -update

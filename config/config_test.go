@@ -127,6 +127,11 @@ func configSchema(t *testing.T) []byte {
 		}
 		return nil
 	}}
+	// The keys' descriptions are the Go doc comments, so the schema an
+	// editor completes with and docs/config.md say what the code says.
+	if err := r.AddGoComments("github.com/relgate/relgate/config", "."); err != nil {
+		t.Fatal(err)
+	}
 	s := r.Reflect(&config.Config{})
 	s.ID = "https://relgate.dev/schema/config.schema.json"
 	s.Title = "relgate configuration (.relgate.yaml)"

@@ -158,22 +158,22 @@ func (e *Engine) Evaluate(ctx context.Context, in *Input) (*Decision, error) {
 func (e *Engine) EvaluatePrepared(ctx context.Context, p *Prepared) (*Decision, error) {
 	ctx, cancel := context.WithTimeout(ctx, e.timeout)
 	defer cancel()
-	rs, err := e.query.Eval(ctx, rego.EvalParsedInput(p.value))
+	rs, err := e.query.Eval(ctx, rego.EvalParsedInput(p.value), rego.EvalGenerateJSON(keepTerm))
 	if err != nil {
 		return nil, evalError(ctx, e.timeout, err)
 	}
 	if len(rs) != 1 || len(rs[0].Expressions) != 1 {
-		return nil, errors.New("evaluate policies: data.relgate.main.decision is undefined (is a policy overriding relgate.main?)")
+		return nil, errNoDecision
 	}
-	raw, err := json.Marshal(rs[0].Expressions[0].Value)
-	if err != nil {
-		return nil, fmt.Errorf("read decision: %w", err)
+	t, ok := rs[0].Expressions[0].Value.(*ast.Term)
+	if !ok {
+		return nil, fmt.Errorf("read decision: unexpected result %T", rs[0].Expressions[0].Value)
 	}
 	// Findings carry internal keys (kind, area, match) for policy authors;
-	// the decision's JSON form keeps only its documented fields.
+	// the decision keeps only its documented fields.
 	d := new(Decision)
-	if err := json.Unmarshal(raw, d); err != nil {
-		return nil, fmt.Errorf("read decision: %w", err)
+	if err := readDecision(t.Value, d); err != nil {
+		return nil, err
 	}
 	d.APIVersion, d.Kind = APIVersion, KindDecision
 	d.Scanners = p.input.Scanners

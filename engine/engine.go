@@ -133,13 +133,9 @@ func Prepare(in *Input) (*Prepared, error) {
 	if err != nil {
 		return nil, err
 	}
-	var doc any
-	if err := util.UnmarshalJSON(data, &doc); err != nil {
-		return nil, fmt.Errorf("convert input: %w", err)
-	}
-	v, err := ast.InterfaceToValue(doc)
+	v, err := valueOf(data)
 	if err != nil {
-		return nil, fmt.Errorf("convert input: %w", err)
+		return nil, err
 	}
 	// The digest is of the very bytes converted: one encoding, not two.
 	return &Prepared{input: in, value: v, digest: digestOf(data)}, nil

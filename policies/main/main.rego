@@ -27,34 +27,25 @@ severity_aliases := {
 
 # raw holds every rule result with its kind (deny or warn) and area (the
 # rule package). Results built with lib.finding are taken as they are: this
-# path is the hot one, a few expressions per finding. Anything else — a
-# conftest-style string, a missing or unknown severity, no fingerprint — is
-# normalised first.
-raw contains object.union(v, {"kind": "deny", "area": area, "message": v.msg}) if {
-	some area
-	some v in data.relgate.rules[area].deny
-	conforming(v)
-}
-
-raw contains object.union(v, {"kind": "warn", "area": area, "message": v.msg}) if {
-	some area
-	some v in data.relgate.rules[area].warn
-	conforming(v)
-}
-
+# path is the hot one, a few expressions per finding, and each result is
+# judged conforming once (else normalised), not once per branch. Anything
+# else — a conftest-style string, a missing or unknown severity, no
+# fingerprint — is normalised first.
 raw contains f if {
 	some area
 	some v in data.relgate.rules[area].deny
-	not conforming(v)
-	f := normalise(v, area, "deny")
+	f := collected(v, area, "deny")
 }
 
 raw contains f if {
 	some area
 	some v in data.relgate.rules[area].warn
-	not conforming(v)
-	f := normalise(v, area, "warn")
+	f := collected(v, area, "warn")
 }
+
+collected(v, area, kind) := object.union(v, {"kind": kind, "area": area, "message": v.msg}) if {
+	conforming(v)
+} else := normalise(v, area, kind)
 
 conforming(v) if {
 	lib.severity_rank[v.severity]
@@ -369,7 +360,7 @@ score_finding contains f if {
 }
 
 key_finding contains f if {
-	some a in key_areas & denied_areas
+	some a in (key_areas & denied_areas)
 	not a in failed_areas
 	n := count([1 | some w in warnings; w.area == a; w.kind == "deny"])
 	f := {
@@ -399,7 +390,7 @@ decision := {
 	"result": result,
 	"score": score,
 	"environment": lib.environment,
-	"violations": (violations | score_finding) | key_finding,
+	"violations": ((violations | score_finding) | key_finding),
 	"warnings": warnings,
 	"waived": waived,
 	"objectives": objectives,

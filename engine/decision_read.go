@@ -36,11 +36,23 @@ func readDecision(v ast.Value, d *Decision) error {
 }
 
 // reader reads fields of one object and keeps the first error, with the
-// path of the field that caused it.
+// path of the field that caused it. The path is built only for an error:
+// formatting one per finding would cost more than reading the finding.
 type reader struct {
-	obj  ast.Object
-	path string
-	err  error
+	obj ast.Object
+	// list and index locate an item of a list ("violations", 3); sub is
+	// the object inside it ("location.").
+	list  string
+	index int
+	sub   string
+	err   error
+}
+
+func (r *reader) path() string {
+	if r.list == "" {
+		return r.sub
+	}
+	return fmt.Sprintf("%s[%d].%s", r.list, r.index, r.sub)
 }
 
 func (r *reader) at(key string) ast.Value {
@@ -56,7 +68,7 @@ func (r *reader) at(key string) ast.Value {
 
 func (r *reader) fail(key, want string, v ast.Value) {
 	if r.err == nil {
-		r.err = fmt.Errorf("read decision: %s%s: want %s, got %s", r.path, key, want, ast.ValueName(v))
+		r.err = fmt.Errorf("read decision: %s%s: want %s, got %s", r.path(), key, want, ast.ValueName(v))
 	}
 }
 
@@ -136,16 +148,16 @@ func (r *reader) each(key string, f func(*reader)) {
 		r.fail(key, "a set or an array", v)
 		return
 	}
+	// Items of the decision's lists are top-level: their path is key[i].
 	for i, t := range terms {
-		path := fmt.Sprintf("%s%s[%d].", r.path, key, i)
 		obj, ok := t.Value.(ast.Object)
 		if !ok {
 			if _, null := t.Value.(ast.Null); !null && r.err == nil {
-				r.err = fmt.Errorf("read decision: %s: want an object, got %s", path[:len(path)-1], ast.ValueName(t.Value))
+				r.err = fmt.Errorf("read decision: %s[%d]: want an object, got %s", key, i, ast.ValueName(t.Value))
 			}
 			continue
 		}
-		item := &reader{obj: obj, path: path}
+		item := &reader{obj: obj, list: key, index: i}
 		f(item)
 		if item.err != nil && r.err == nil {
 			r.err = item.err
@@ -163,7 +175,7 @@ func (r *reader) object(key string) *reader {
 		r.fail(key, "an object", v)
 		return nil
 	}
-	return &reader{obj: obj, path: r.path + key + "."}
+	return &reader{obj: obj, list: r.list, index: r.index, sub: r.sub + key + "."}
 }
 
 func (r *reader) findings(key string) []Finding {
@@ -213,7 +225,7 @@ func (r *reader) waiver(key string) *Waiver {
 		err = json.Unmarshal(raw, w)
 	}
 	if err != nil && r.err == nil {
-		r.err = fmt.Errorf("read decision: %s%s: %w", r.path, key, err)
+		r.err = fmt.Errorf("read decision: %s%s: %w", r.path(), key, err)
 	}
 	return w
 }

@@ -96,6 +96,10 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
+	// After the digest: the settings are derived from what it covers.
+	if settings := settingsByEnvironment(ctx, compiler, data); len(settings) > 0 {
+		relgate["environment_settings"] = settings
+	}
 	store := inmem.NewFromObject(data)
 	pq, err := rego.New(
 		rego.Query(Query),

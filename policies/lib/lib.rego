@@ -22,7 +22,11 @@ config := data.relgate.config
 # settings are the thresholds in force: the built-in defaults, then the
 # built-in defaults of this environment, then the config's defaults, then
 # the config's settings of this environment. Later layers win, key by key.
-settings := object.union_n([
+# relgate computes them once per environment when it compiles the policies
+# (data.relgate.environment_settings); without that, they are merged here.
+settings := s if {
+	s := data.relgate.environment_settings[environment]
+} else := object.union_n([
 	data.relgate.defaults.base,
 	object.get(data.relgate.defaults.environments, environment, {}),
 	object.get(config, "defaults", {}),

@@ -369,7 +369,7 @@ score_finding contains f if {
 }
 
 key_finding contains f if {
-	some a in key_areas & denied_areas
+	some a in (key_areas & denied_areas)
 	not a in failed_areas
 	n := count([1 | some w in warnings; w.area == a; w.kind == "deny"])
 	f := {
@@ -399,7 +399,7 @@ decision := {
 	"result": result,
 	"score": score,
 	"environment": lib.environment,
-	"violations": (violations | score_finding) | key_finding,
+	"violations": ((violations | score_finding) | key_finding),
 	"warnings": warnings,
 	"waived": waived,
 	"objectives": objectives,

@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/relgate/relgate/internal/testtools"
 )
 
 // writeLargeReport writes a JUnit report of at least size bytes: suites of
@@ -57,9 +59,7 @@ func writeLargeReport(tb testing.TB, path string, size int64) (cases, failures i
 // TestLargeReportBoundedMemory reads a 100 MB report and checks the heap
 // never holds more than a small fraction of it: the parser streams.
 func TestLargeReportBoundedMemory(t *testing.T) {
-	if testing.Short() {
-		t.Skip("writes a 100 MB file")
-	}
+	testtools.Short(t, "writing and reading a 100 MB report")
 	dir := t.TempDir()
 	cases, failures := writeLargeReport(t, filepath.Join(dir, "big.xml"), 100<<20)
 

@@ -114,3 +114,10 @@ fmt: ## Format the code
 .PHONY: update
 update: ## Regenerate golden files and JSON Schemas after an intended change
 	$(GO) test ./engine ./config ./report -run 'Schema|Golden|Reference' -update
+
+# Mutation check of the built-in policies: each comparison flipped and each
+# number changed, one at a time, must fail a Rego test, or be listed in
+# policies/mutants-equivalent.txt with the reason it cannot change a decision.
+.PHONY: mutate
+mutate: ## Check that the Rego tests catch every mutant of the built-in policies
+	$(GO) run ./internal/policymutate -dir policies -equivalent policies/mutants-equivalent.txt

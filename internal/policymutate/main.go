@@ -40,6 +40,9 @@ func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 // equality inverted.
 var swaps = map[string]string{"<": "<=", "<=": "<", ">": ">=", ">=": ">", "==": "!=", "!=": "=="}
 
+// comparisons are the built-ins the infix comparison operators call.
+var comparisons = map[string]bool{"equal": true, "neq": true, "lt": true, "lte": true, "gt": true, "gte": true}
+
 // mutant is one change to one file.
 type mutant struct {
 	file      string // relative to the policy directory
@@ -233,12 +236,13 @@ func sites(file, src string, mod *ast.Module) []mutant {
 		}
 		switch v := t.Value.(type) {
 		case ast.Ref:
-			if len(v) == 1 {
-				if name, ok := v[0].Value.(ast.Var); ok {
-					if to, ok := swaps[string(name)]; ok && string(t.Location.Text) == string(name) {
-						seen[t.Location.Offset] = true
-						add(t.Location, string(name), to)
-					}
+			// An infix comparison parses to a call of its built-in
+			// (gt for >), located at the operator.
+			if len(v) == 1 && comparisons[v.String()] {
+				op := string(t.Location.Text)
+				if to, ok := swaps[op]; ok {
+					seen[t.Location.Offset] = true
+					add(t.Location, op, to)
 				}
 			}
 		case ast.Number:

@@ -22,9 +22,15 @@ help: ## Show the targets
 build: ## Build bin/relgate
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/relgate
 
+# The tests run Prometheus, pre-commit, curl and the SARIF validators for
+# real: .ci/deps.sh installs whatever is missing (quick when nothing is) and
+# prints the environment the tests read. A missing tool fails its test.
 .PHONY: test
-test: ## Run the whole test suite (Go and Rego); never changes the tree
-	$(GO) test ./...
+test: ## Run every test (Go and Rego), installing the tools they need; RELGATE_TEST_SHORT=1 skips the slow end-to-end ones
+	@env=$$(bash .ci/deps.sh) && eval "$$env" && \
+	  echo "$(GO) test $(TEST_SHORT_FLAG) ./..." && $(GO) test $(TEST_SHORT_FLAG) ./...
+
+TEST_SHORT_FLAG := $(if $(filter 1,$(RELGATE_TEST_SHORT)),-short)
 
 .PHONY: lint
 lint: $(GOLANGCI_LINT) ## Vet, lint and check formatting
@@ -54,11 +60,23 @@ $(ACTIONLINT):
 bench: ## Run the benchmarks
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
+# The demo project is built to fail: a leaked key, vulnerable dependencies,
+# a dangerous migration… so relgate's exit 1 is the expected outcome and make
+# succeeds on it; any other code is a broken demo.
 .PHONY: demo
-demo: ## Run the gate on the bundled demo project (exit 1 = the gate failed, as it should)
-	@mkdir -p bin
-	$(GO) run ./cmd/relgate check testdata/demo --offline --report sarif=bin/demo.sarif --report markdown=bin/demo.md; \
-	  code=$$?; echo "relgate exited $$code (0 pass, 1 fail); SARIF in bin/demo.sarif"; [ $$code -le 1 ]
+demo: build ## Run the gate on the bundled demo project (it fails, by design), reports in bin/
+	@code=0; \
+	$(BIN) check testdata/demo --offline --report sarif=bin/demo.sarif --report markdown=bin/demo.md || code=$$?; \
+	  echo; \
+	  case $$code in \
+	  1) echo "relgate exited 1: the gate failed, as it should on the demo project.";; \
+	  0) echo "relgate exited 0: the gate passed, but the demo project must fail: a bug." >&2;; \
+	  2) echo "relgate exited 2: a usage, config, policy or input error; nothing was judged." >&2;; \
+	  *) echo "relgate exited $$code: a runtime error; no decision was made." >&2;; \
+	  esac; \
+	  echo "Exit codes: 0 pass (or warn), 1 fail, 2 usage/config/policy error, 3 runtime error."; \
+	  echo "Reports: bin/demo.sarif (SARIF 2.1.0) and bin/demo.md (Markdown); the table above is stdout."; \
+	  [ $$code -eq 1 ]
 
 # Release: stripped, version-stamped binaries (cgo: pg_query is C), each in
 # a tar.gz with a CycloneDX SBOM read from the binary's own build info, and
@@ -96,3 +114,10 @@ fmt: ## Format the code
 .PHONY: update
 update: ## Regenerate golden files and JSON Schemas after an intended change
 	$(GO) test ./engine ./config ./report -run 'Schema|Golden|Reference' -update
+
+# Mutation check of the built-in policies: each comparison flipped and each
+# number changed, one at a time, must fail a Rego test, or be listed in
+# policies/mutants-equivalent.txt with the reason it cannot change a decision.
+.PHONY: mutate
+mutate: ## Check that the Rego tests catch every mutant of the built-in policies
+	$(GO) run ./internal/policymutate -dir policies -equivalent policies/mutants-equivalent.txt

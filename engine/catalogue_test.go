@@ -77,3 +77,23 @@ func TestCatalogue(t *testing.T) {
 		t.Fatalf("json catalogue: %v", err)
 	}
 }
+
+// The catalogue's count reads as English for one rule in one package.
+func TestCatalogueCountsInEnglish(t *testing.T) {
+	one := []engine.PackageDoc{{Package: "relgate.rules.x", Rules: []engine.RuleDoc{{ID: "X001", Title: "t", Variants: []engine.RuleVariant{{Kind: "deny", Severity: "high"}}, File: "x.rego", Line: 1}}}}
+	var b bytes.Buffer
+	if err := engine.WriteCatalogueMarkdown(&b, one); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "\n1 rule in 1 package, from each rule's METADATA.") {
+		t.Errorf("catalogue header:\n%s", b.String())
+	}
+	two := append(one, engine.PackageDoc{Package: "relgate.rules.y", Rules: one[0].Rules})
+	b.Reset()
+	if err := engine.WriteCatalogueMarkdown(&b, two); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "\n2 rules in 2 packages, from") {
+		t.Errorf("catalogue header:\n%s", b.String())
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/relgate/relgate/engine"
+	"github.com/relgate/relgate/internal/testtools"
 )
 
 // The subset of SARIF the tests read back.
@@ -335,29 +336,11 @@ func invalidSARIF(t *testing.T) []byte {
 	return data
 }
 
-// toolFromEnv returns the path in env, skips the test when it is unset, and
-// fails it when unset in CI: validation must never be skipped silently there.
-func toolFromEnv(t *testing.T, env string) string {
-	t.Helper()
-	path := os.Getenv(env)
-	if path == "" {
-		msg := env + " is not set: run `eval \"$(bash .ci/sarif-tools.sh .tools)\"` first"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg + " (CI=true: SARIF validation may not be skipped)")
-		}
-		t.Skip(msg)
-	}
-	if _, err := os.Stat(path); err != nil {
-		t.Fatalf("%s: %v", env, err)
-	}
-	return path
-}
-
 // TestSARIFSchema validates the reports against the SARIF 2.1.0 JSON Schema
 // (RELGATE_SARIF_SCHEMA), with formats asserted, and checks that the schema
 // rejects a broken report, so a validator that accepts anything fails.
 func TestSARIFSchema(t *testing.T) {
-	schemaPath := toolFromEnv(t, "RELGATE_SARIF_SCHEMA")
+	schemaPath := testtools.SARIFSchema(t)
 	f, err := os.Open(schemaPath)
 	if err != nil {
 		t.Fatal(err)
@@ -505,7 +488,7 @@ func allowedNote(r multitoolResult) bool {
 // be reported: the multitool reports nothing at all for a file it cannot
 // read, so a clean result means something only when this canary fails.
 func TestSARIFMultitool(t *testing.T) {
-	tool := toolFromEnv(t, "RELGATE_SARIF_MULTITOOL")
+	tool := testtools.SARIFMultitool(t)
 	dir := t.TempDir()
 	files := []string{filepath.Join(dir, "invalid.sarif")}
 	if err := os.WriteFile(files[0], invalidSARIF(t), 0o644); err != nil {

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/relgate/relgate/internal/testtools"
 )
 
 // actionStep runs one of the action's scripts as the composite action does:
@@ -89,9 +91,7 @@ func TestActionGateStep(t *testing.T) {
 // SHA256SUMS (a tampered archive is refused), a version that is not a
 // release tag is refused, and install: path uses the relgate on PATH.
 func TestActionInstallStep(t *testing.T) {
-	if _, err := exec.LookPath("curl"); err != nil {
-		t.Skip("curl not installed")
-	}
+	testtools.Command(t, "curl")
 	const version = "v9.8.7"
 	release := t.TempDir()
 	bin := t.TempDir()

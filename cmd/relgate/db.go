@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -107,6 +108,12 @@ func (a *app) updateOSV(ctx context.Context, dir string, cfg *config.Config, dbD
 				for _, r := range u.Invalid {
 					fmt.Fprintf(a.stdout, "  %s: skipped by osv-scanner: %s %s\n", u.Ecosystem, r.File, r.Error)
 				}
+			}
+			if errors.Is(err, deps.ErrNoLockfiles) {
+				// Nothing to update is a finished update, not a runtime
+				// error: say so, and which flag names ecosystems.
+				fmt.Fprintf(a.stdout, "osv: nothing to update: no lockfiles in %s (name ecosystems with --ecosystems)\n", dir)
+				return nil
 			}
 			if err != nil {
 				return fmt.Errorf("db update: %w", err)

@@ -143,6 +143,15 @@ func TestDBUpdateThenOfflineCheck(t *testing.T) {
 	}
 }
 
+// A project without lockfiles has no database to update: that is said on
+// stdout and is exit 0, not a runtime error.
+func TestDBUpdateNothingToUpdate(t *testing.T) {
+	code, out, errOut := cli(t, "db", "update", "--db-dir", t.TempDir(), t.TempDir())
+	if code != exitPass || !strings.Contains(out, "osv: nothing to update: no lockfiles in") {
+		t.Errorf("exit %d, stdout %q, stderr %q; want 0 and a note", code, out, errOut)
+	}
+}
+
 func TestDBUpdateFailures(t *testing.T) {
 	srv := osvExport(t)
 	code, _, errOut := cli(t, "db", "update", "--db-dir", t.TempDir(), "--url", srv.URL, "--ecosystems", "npm,NoSuchEcosystem")

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/relgate/relgate/engine"
+	"github.com/relgate/relgate/internal/testtools"
 	"github.com/relgate/relgate/scanners/deps"
 )
 
@@ -63,9 +64,9 @@ func demoArgs(t *testing.T, root string) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := regexp.MustCompile(`(?m)^\t\$\(GO\) run \./cmd/relgate (check [^;\n]+)`).FindSubmatch(mk)
+	m := regexp.MustCompile(`(?m)^\t\$\(BIN\) (check [^|;\n]+)`).FindSubmatch(mk)
 	if m == nil {
-		t.Fatal("Makefile: no `$(GO) run ./cmd/relgate check …` line in the demo target")
+		t.Fatal("Makefile: no `$(BIN) check …` line in the demo target")
 	}
 	return strings.Fields(string(m[1]))
 }
@@ -74,6 +75,7 @@ func demoArgs(t *testing.T, root string) []string {
 // project with a finding from every section the adapters can see, and writes
 // SARIF.
 func TestDemo(t *testing.T) {
+	testtools.Short(t, "the end-to-end demo run")
 	root := repoRoot(t)
 	t.Chdir(root)
 	args := demoArgs(t, root)
@@ -134,18 +136,11 @@ func TestDemo(t *testing.T) {
 }
 
 // validateSARIF runs the Microsoft SARIF multitool (RELGATE_SARIF_MULTITOOL,
-// installed by .ci/sarif-tools.sh; required when CI=true) on the file: no
+// installed by .ci/deps.sh; a missing validator fails the test) on the file: no
 // error or warning of its SARIF and GitHub rules may remain.
 func validateSARIF(t *testing.T, file string) {
 	t.Helper()
-	tool := os.Getenv("RELGATE_SARIF_MULTITOOL")
-	if tool == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("RELGATE_SARIF_MULTITOOL is not set (CI=true: the demo's SARIF must be validated)")
-		}
-		t.Log("RELGATE_SARIF_MULTITOOL not set: the demo's SARIF is not validated by the multitool")
-		return
-	}
+	tool := testtools.SARIFMultitool(t)
 	log := filepath.Join(t.TempDir(), "validation.sarif")
 	cmd := exec.Command(tool, "validate", "--rule-kind", "Gh;Sarif", "--level", "Error;Warning",
 		"--output", log, "--log", "ForceOverwrite;PrettyPrint", file)

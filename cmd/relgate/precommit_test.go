@@ -10,21 +10,14 @@ import (
 	"testing"
 
 	"github.com/relgate/relgate/internal/gittest"
+	"github.com/relgate/relgate/internal/testtools"
 )
 
-// needPreCommit returns the pre-commit tool, skipping the test where it is
-// not installed — except in CI (CI=true), where a missing tool is a failure:
-// .ci/run installs Debian's pre-commit package.
+// needPreCommit returns the pre-commit tool; where it is not installed the
+// test fails with the command that installs it (.ci/deps.sh).
 func needPreCommit(t *testing.T) string {
 	t.Helper()
-	path, err := exec.LookPath("pre-commit")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("pre-commit is not installed (CI=true; .ci/run installs Debian's pre-commit): %v", err)
-		}
-		t.Skip("pre-commit not installed (apt-get install pre-commit)")
-	}
-	return path
+	return testtools.Command(t, "pre-commit")
 }
 
 // fakeAWSKey is a made-up, format-valid AWS access key id, generated at run

@@ -32,6 +32,7 @@ test_high_denied_in_production if {
 
 test_critical_denied_with_its_severity if {
 	[v] := [v | some v in iac.deny] with input as inp("production", [misconf("critical")])
+	v.rule == "IAC001"
 	v.severity == "critical"
 }
 
@@ -51,10 +52,12 @@ test_deny_severity_configurable if {
 	cfg := {"environments": {"staging": {"iac": {"deny_severity": "medium"}}}}
 	"IAC001" in rules(iac.deny) with input as inp("staging", [misconf("medium")]) with data.relgate.config as cfg
 	count(iac.deny) == 0 with input as inp("staging", [misconf("low")]) with data.relgate.config as cfg
+	rules(iac.warn) == {"IAC002"} with input as inp("staging", [misconf("low")]) with data.relgate.config as cfg
 }
 
 test_unknown_severity_counts_as_medium if {
 	[v] := [v | some v in iac.warn] with input as inp("production", [misconf("unknown")])
+	v.rule == "IAC002"
 	v.severity == "medium"
 }
 

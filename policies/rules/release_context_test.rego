@@ -6,11 +6,14 @@ rules(set) := {v.rule | some v in set}
 
 commit(sha, subject, type, breaking) := {"sha": sha, "subject": subject, "type": type, "breaking": breaking}
 
-rel(env, fields) := {"release": object.union({
-	"environment": env, "branch": "main", "tag": "v1.5.0", "version": "1.5.0", "previous_version": "1.4.0",
-	"commit": "9f1c2ab7e3d0c4b5a6f7e8d9c0b1a2f3e4d5c6b7", "time": "2026-11-20T12:00:00Z",
-	"commits": [commit("a1b2c3d4e5", "feat(cart): discounts", "feat", false)],
-}, fields)}
+rel(env, fields) := {"release": object.union(
+	{
+		"environment": env, "branch": "main", "tag": "v1.5.0", "version": "1.5.0", "previous_version": "1.4.0",
+		"commit": "9f1c2ab7e3d0c4b5a6f7e8d9c0b1a2f3e4d5c6b7", "time": "2026-11-20T12:00:00Z",
+		"commits": [commit("a1b2c3d4e5", "feat(cart): discounts", "feat", false)],
+	},
+	fields,
+)}
 
 test_consistent_release_passes if {
 	ctx := {"REL010", "REL011", "REL012", "REL013", "REL014", "REL015"}
@@ -70,6 +73,7 @@ test_freeze_window_denies_inside if {
 
 test_freeze_window_edges_in_local_time if {
 	cfg := freeze([year_end])
+
 	# 23:30 UTC on the 19th is already the 20th in Berlin.
 	"REL011" in rules(release.deny) with input as rel("production", {"time": "2026-12-19T23:30:00Z"}) with data.relgate.config as cfg
 	not "REL011" in rules(release.deny) with input as rel("production", {"time": "2026-12-19T22:30:00Z"}) with data.relgate.config as cfg

@@ -31,9 +31,10 @@ test_secret_in_change_denies_critical if {
 
 test_secret_in_tree_denies_in_every_environment if {
 	every env in ["production", "staging", "dev"] {
-		count(secrets.deny) == 1 with input as doc(env, [secret("tree", "")])
+		[v.rule | some v in secrets.deny] == ["SEC001"] with input as doc(env, [secret("tree", "")])
 	}
 	[v] := [v | some v in secrets.deny] with input as doc("dev", [secret("tree", "")])
+	v.rule == "SEC001"
 	v.msg == "aws-access-token secret AKIA**** in the working tree"
 }
 
@@ -56,7 +57,7 @@ test_history_handling_is_configurable if {
 	list := [secret("history", "0123456789abcdef")]
 	count(secrets.deny) == 0 with input as doc("production", list) with data.relgate.config as cfg
 	count(secrets.warn) == 0 with input as doc("production", list) with data.relgate.config as cfg
-	count(secrets.deny) == 1 with input as doc("staging", list) with data.relgate.config as cfg
+	[v.rule | some v in secrets.deny] == ["SEC002"] with input as doc("staging", list) with data.relgate.config as cfg
 }
 
 test_no_secrets_pass if {
@@ -74,6 +75,7 @@ test_fingerprint_follows_the_secret_not_the_line if {
 test_path_only_finding_uses_gitleaks_fingerprint if {
 	keyfile := object.union(secret("tree", ""), {"rule_id": "pkcs12-file", "secret_hash": "", "redacted": "", "fingerprint": "certs/a.p12:pkcs12-file:0"})
 	[v] := [v | some v in secrets.deny] with input as doc("dev", [keyfile])
+	v.rule == "SEC001"
 	v.id == "certs/a.p12:pkcs12-file:0"
 }
 

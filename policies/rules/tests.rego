@@ -48,7 +48,7 @@ deny contains v if {
 outcome := {"failure": "failed", "error": "errored"}
 
 # Failing tests beyond those listed, or counted without names, still deny.
-unlisted := ((tests.failed + tests.errors) - count(tests.failures)) if tests
+unlisted := (tests.failed + tests.errors) - count(tests.failures) if tests
 
 # METADATA
 # title: A test failed
@@ -82,7 +82,7 @@ deny contains v if {
 #     at the reports it writes.
 warn contains v if {
 	count(tests.reports) > 0
-	(((tests.passed + tests.failed) + tests.errors) + tests.skipped) == 0
+	((tests.passed + tests.failed) + tests.errors) + tests.skipped == 0
 	v := lib.finding(rego.metadata.rule(), {
 		"msg": sprintf("the JUnit reports %s hold no test case", [concat(", ", tests.reports)]),
 		"location": tests.location,

@@ -91,14 +91,16 @@ test_fingerprint_stable_across_lines_and_distinct_per_package if {
 test_below_min_severity_not_reported if {
 	cfg := {"defaults": {"vulnerabilities": {"min_severity": "high"}}}
 	count(vulnerabilities.deny) == 0 with input as inp("production", [openssl({})]) with data.relgate.config as cfg
-	count(vulnerabilities.deny) == 1 with input as inp("production", [lodash({})]) with data.relgate.config as cfg
+	[f.rule | some f in vulnerabilities.deny] == ["VUL001"] with input as inp("production", [lodash({})]) with data.relgate.config as cfg
 }
 
 test_unknown_severity_is_configurable if {
 	[f] := [f | some f in vulnerabilities.deny] with input as inp("production", [lodash({"severity": "unknown"})])
+	f.rule == "VUL001"
 	f.severity == "high"
 	cfg := {"defaults": {"vulnerabilities": {"unknown_severity": "low"}}}
 	[g] := [f | some f in vulnerabilities.deny] with input as inp("production", [lodash({"severity": "unknown"})]) with data.relgate.config as cfg
+	g.rule == "VUL001"
 	g.severity == "low"
 }
 
@@ -154,13 +156,14 @@ test_within_budget_warns if {
 	count(vulnerabilities.deny) == 0 with input as inp("production", two) with data.relgate.config as cfg
 	rules(vulnerabilities.warn) == {"VUL005"} with input as inp("production", two) with data.relgate.config as cfg
 	some f in vulnerabilities.warn with input as inp("production", two) with data.relgate.config as cfg
+	f.rule == "VUL005"
 	contains(f.msg, "(2 of 2 high tolerated)")
 }
 
 test_over_budget_denies_all if {
 	cfg := {"environments": {"production": {"vulnerabilities": {"budgets": {"high": 1}}}}}
 	two := [lodash({}), lodash({"package": {"name": "lodash", "version": "4.17.15", "ecosystem": "npm"}})]
-	count(vulnerabilities.deny) == 2 with input as inp("production", two) with data.relgate.config as cfg
+	[f.rule | some f in vulnerabilities.deny] == ["VUL001", "VUL001"] with input as inp("production", two) with data.relgate.config as cfg
 	count(vulnerabilities.warn) == 0 with input as inp("production", two) with data.relgate.config as cfg
 }
 
@@ -186,6 +189,7 @@ test_stale_database_warns_elsewhere_and_counts_trivy if {
 
 test_stale_limit_is_configurable if {
 	run := deps_run({"db_updated_at": "2026-11-01T00:00:00Z"})
+	"VUL006" in rules(vulnerabilities.deny) with input as with_runs("production", [run])
 	cfg := {"defaults": {"vulnerabilities": {"max_db_age_days": 30}}}
 	count(vulnerabilities.deny) == 0 with input as with_runs("production", [run]) with data.relgate.config as cfg
 }

@@ -48,6 +48,10 @@ type EcosystemUpdate struct {
 	UpdatedAt time.Time
 }
 
+// ErrNoLockfiles is a project without a lockfile: there is no database of
+// it to update, which is not a failure of the update.
+var ErrNoLockfiles = errors.New("no lockfiles")
+
 // UpdateDB downloads each ecosystem's database, validates every record and
 // installs it atomically. A failed download (an HTTP error, a truncated
 // body, a checksum mismatch, an archive that does not open) leaves the
@@ -76,7 +80,7 @@ func UpdateDB(ctx context.Context, opts UpdateOptions) ([]EcosystemUpdate, error
 			return nil, fmt.Errorf("update database: %w", err)
 		}
 		if len(ecosystems) == 0 {
-			return nil, fmt.Errorf("update database: no lockfiles in %s to take ecosystems from; name them with --ecosystems", opts.Project)
+			return nil, fmt.Errorf("update database: %w in %s to take ecosystems from; name them with --ecosystems", ErrNoLockfiles, opts.Project)
 		}
 	}
 	var out []EcosystemUpdate

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/relgate/relgate/internal/testtools"
 )
 
 // TestBadInput feeds each dialect what a repository can hold that is not
@@ -101,9 +103,7 @@ func equalInts(a, b []int) bool {
 // TestTenMegabyteFile parses a 10 MB migration: a seed of many INSERTs
 // and, after them, a dangerous statement at a known line.
 func TestTenMegabyteFile(t *testing.T) {
-	if testing.Short() {
-		t.Skip("10 MB of SQL: seconds")
-	}
+	testtools.Short(t, "parsing 10 MB of SQL")
 	for _, dialect := range []string{Postgres, MySQL} {
 		t.Run(dialect, func(t *testing.T) {
 			var b strings.Builder

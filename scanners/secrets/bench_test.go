@@ -5,6 +5,7 @@ package secrets_test
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"io/fs"
@@ -79,13 +80,14 @@ func BenchmarkStagedCheck(b *testing.B) {
 			var wall, cpu []time.Duration
 			for b.Loop() {
 				cmd := exec.Command(bin, args...)
-				var stderr strings.Builder
-				cmd.Stderr = &stderr
+				var stdout, stderr strings.Builder
+				cmd.Stdout, cmd.Stderr = &stdout, &stderr
 				var err error
 				wall = append(wall, timed(func() { err = cmd.Run() }))
 				if code := cmd.ProcessState.ExitCode(); err != nil && code != 1 {
 					b.Fatalf("exit %d: %v: %s", code, err, stderr.String())
 				}
+				checkStagedDecision(b, stdout.String())
 				cpu = append(cpu, cmd.ProcessState.UserTime()+cmd.ProcessState.SystemTime())
 			}
 			// Wall time on a shared machine swings with its load; the CPU
@@ -93,6 +95,41 @@ func BenchmarkStagedCheck(b *testing.B) {
 			b.ReportMetric(median(wall), "median-ms")
 			b.ReportMetric(median(cpu), "median-cpu-ms")
 		})
+	}
+}
+
+// checkStagedDecision fails the benchmark unless the run judged the staged
+// change: a decision whose secrets scanner ran and found nothing (the
+// change holds no secret). A run that failed early would be fast for
+// nothing.
+func checkStagedDecision(b *testing.B, stdout string) {
+	b.Helper()
+	var d struct {
+		Scanners []struct {
+			Name   string `json:"name"`
+			Status string `json:"status"`
+		} `json:"scanners"`
+		Violations []struct {
+			Rule string `json:"rule"`
+		} `json:"violations"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &d); err != nil {
+		b.Fatalf("decode the decision: %v\n%s", err, stdout)
+	}
+	ran := false
+	for _, s := range d.Scanners {
+		if s.Status == "error" {
+			b.Fatalf("scanner %s: error", s.Name)
+		}
+		ran = ran || (s.Name == "secrets" && s.Status == "ok")
+	}
+	if !ran {
+		b.Fatalf("the secrets scanner did not run: %+v", d.Scanners)
+	}
+	for _, v := range d.Violations {
+		if strings.HasPrefix(v.Rule, "SEC") {
+			b.Fatalf("a secret was reported in a change that holds none: %s", v.Rule)
+		}
 	}
 }
 
@@ -234,9 +271,15 @@ type comparison struct {
 	nOurs, nTheirs                   int
 }
 
-func (c *comparison) report(b *testing.B) {
+// report checks the result before it reports a figure: both sides found
+// the same findings, at least the planted ones (two scans that find nothing
+// agree and prove nothing).
+func (c *comparison) report(b *testing.B, planted int) {
 	if c.nOurs != c.nTheirs {
-		b.Errorf("findings: adapter %d, gitleaks %d", c.nOurs, c.nTheirs)
+		b.Fatalf("findings: adapter %d, gitleaks %d", c.nOurs, c.nTheirs)
+	}
+	if c.nOurs < planted {
+		b.Fatalf("findings: %d, want at least the %d planted", c.nOurs, planted)
 	}
 	b.ReportMetric(median(c.ours), "adapter-ms")
 	b.ReportMetric(median(c.theirs), "gitleaks-ms")
@@ -263,7 +306,7 @@ func BenchmarkTreeVsGitleaksCLI(b *testing.B) {
 		c.theirs = append(c.theirs, timed(func() { c.nTheirs, theirCPU = gitleaksCLI(b, gl, "dir", dir) }))
 		c.theirsCPU = append(c.theirsCPU, theirCPU)
 	}
-	c.report(b)
+	c.report(b, 20)
 	b.ReportMetric(float64(scanned)/1e6, "scanned-MB")
 }
 
@@ -313,5 +356,5 @@ func BenchmarkHistoryVsGitleaksCLI(b *testing.B) {
 		c.theirs = append(c.theirs, timed(func() { c.nTheirs, theirCPU = gitleaksCLI(b, gl, "git", "--log-opts", base+"..HEAD", dir) }))
 		c.theirsCPU = append(c.theirsCPU, theirCPU)
 	}
-	c.report(b)
+	c.report(b, 50) // every tenth of the 500 commits in the range adds one
 }

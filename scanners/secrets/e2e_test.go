@@ -11,6 +11,7 @@ import (
 
 	"github.com/relgate/relgate/engine"
 	"github.com/relgate/relgate/internal/gittest"
+	"github.com/relgate/relgate/internal/testtools"
 	"github.com/relgate/relgate/report"
 	"github.com/relgate/relgate/scanners/secrets"
 )
@@ -22,9 +23,7 @@ import (
 // canary shows anywhere. It also checks that the canaries were found, so it
 // cannot pass by finding nothing.
 func TestCanariesNeverLeaveTheAdapter(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the relgate binary")
-	}
+	testtools.Short(t, "an end-to-end test that builds the relgate binary")
 	bin := relgateBinary(t)
 	gittest.Isolate(t)
 	r := gittest.New(t)
@@ -176,9 +175,7 @@ func checkFound(t *testing.T, path string, want map[string][]string) {
 // TestCLIUsageErrors: what cannot be scanned as asked exits 2 with a clear
 // message.
 func TestCLIUsageErrors(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the relgate binary")
-	}
+	testtools.Short(t, "an end-to-end test that builds the relgate binary")
 	bin := relgateBinary(t)
 	gittest.Isolate(t)
 	plain := t.TempDir()

@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/relgate/relgate/internal/testtools"
 )
 
 // writeLargeReport writes a JUnit report of at least size bytes: suites of
@@ -57,9 +59,7 @@ func writeLargeReport(tb testing.TB, path string, size int64) (cases, failures i
 // TestLargeReportBoundedMemory reads a 100 MB report and checks the heap
 // never holds more than a small fraction of it: the parser streams.
 func TestLargeReportBoundedMemory(t *testing.T) {
-	if testing.Short() {
-		t.Skip("writes a 100 MB file")
-	}
+	testtools.Short(t, "writing and reading a 100 MB report")
 	dir := t.TempDir()
 	cases, failures := writeLargeReport(t, filepath.Join(dir, "big.xml"), 100<<20)
 
@@ -101,18 +101,22 @@ func TestLargeReportBoundedMemory(t *testing.T) {
 
 func BenchmarkParseJUnit(b *testing.B) {
 	path := filepath.Join(b.TempDir(), "r.xml")
-	writeLargeReport(b, path, 4<<20)
+	cases, failures := writeLargeReport(b, path, 4<<20)
 	data, err := os.ReadFile(path)
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
+	var sum junitSummary
 	for b.Loop() {
-		var sum junitSummary
+		sum = junitSummary{}
 		if err := parseJUnit(bytes.NewReader(data), "r.xml", &sum); err != nil {
 			b.Fatal(err)
 		}
+	}
+	if got := sum.passed + sum.failed + sum.errors + sum.skipped; got != cases || sum.failed != failures {
+		b.Fatalf("parsed %d cases (%d failed), the report has %d (%d failed)", got, sum.failed, cases, failures)
 	}
 }
 
@@ -125,9 +129,15 @@ func BenchmarkParseGoProfile(b *testing.B) {
 	data := buf.Bytes()
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
+	var cov *coverage
 	for b.Loop() {
-		if _, err := parseCoverage(bytes.NewReader(data), ""); err != nil {
+		c, err := parseCoverage(bytes.NewReader(data), "")
+		if err != nil {
 			b.Fatal(err)
 		}
+		cov = c
+	}
+	if cov.percent == nil || *cov.percent <= 0 || *cov.percent >= 100 {
+		b.Fatalf("coverage %v of a profile with covered and uncovered blocks", cov.percent)
 	}
 }

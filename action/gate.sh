@@ -24,6 +24,9 @@ while IFS= read -r i; do args+=(--image "$i"); done < <(list "${INPUT_IMAGE:-}")
 [[ "${INPUT_FAIL_ON_WARN:-false}" == true ]] && args+=(--fail-on-warn)
 [[ "${INPUT_OFFLINE:-false}" == true ]] && args+=(--offline)
 [[ -n "${INPUT_DB_DIR:-}" ]] && args+=(--db-dir "$INPUT_DB_DIR")
+[[ -n "${INPUT_EXIT_CODE:-}" ]] && args+=(--exit-code "$INPUT_EXIT_CODE")
+[[ -n "${INPUT_SEVERITY:-}" ]] && args+=(--severity "$(list "$INPUT_SEVERITY" | tr '[:upper:]' '[:lower:]' | paste -sd, -)")
+[[ "${INPUT_IGNORE_UNFIXED:-false}" == true ]] && args+=(--ignore-unfixed)
 
 base=${INPUT_BASE_REF:-}
 if [[ -z "$base" && -n "${GITHUB_BASE_REF:-}" ]]; then

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # install.sh — the action's first step: put the pinned relgate on PATH.
 #
-#   RELGATE_VERSION        release tag (vX.Y.Z); the action passes its own ref
+#   RELGATE_VERSION        release tag (vX.Y.Z) or commit SHA (built with go
+#                          install); the action passes its own ref
 #   RELGATE_INSTALL        release (default): download the release archive and
 #                          verify it against the release's SHA256SUMS;
 #                          go: go install from the Go module proxy;
@@ -28,10 +29,13 @@ release | go) ;;
 *) fail "unknown install method '$method' (release, go or path)" ;;
 esac
 
-# A branch name or a SHA is not a version: the binary must be the one the
-# workflow pinned, so refuse rather than fetch "latest".
-if [[ ! "$version" =~ ^v[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$ ]]; then
-	fail "version '$version' is not a release tag (vX.Y.Z): pin the action to a release (uses: relgate/relgate@vX.Y.Z) or set the version input"
+# The action pinned by commit SHA (uses: relgate/relgate@<sha>) with no
+# version input: that commit is what the workflow pinned, so build exactly
+# it. A branch name is not a pin: refuse rather than fetch "latest".
+if [[ "$version" =~ ^[0-9a-f]{40}$ ]]; then
+	method=go
+elif [[ ! "$version" =~ ^v[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$ ]]; then
+	fail "version '$version' is neither a release tag (vX.Y.Z) nor a commit SHA: pin the action to a release or a commit (uses: relgate/relgate@vX.Y.Z or @<40-hex sha>) or set the version input"
 fi
 
 dir="${RUNNER_TEMP:-${TMPDIR:-/tmp}}/relgate-$version"

@@ -31,6 +31,21 @@ type Input struct {
 	Tests             *Tests             `json:"tests,omitempty"`
 	Waivers           []Waiver           `json:"waivers"`
 	Scanners          []ScannerRun       `json:"scanners"`
+	// Options are the command line's judgment knobs (--severity,
+	// --ignore-unfixed), kept in the document so that eval of a saved input
+	// reproduces the decision.
+	Options *GateOptions `json:"options,omitempty"`
+}
+
+// GateOptions are knobs that map onto the built-in policies: they shape
+// what the policies report, never a second decision path.
+type GateOptions struct {
+	// Severities, when set, are the only severities reported: findings of
+	// other severities are neither violations nor warnings.
+	Severities []string `json:"severities,omitempty" jsonschema:"uniqueItems=true"`
+	// IgnoreUnfixed makes vulnerabilities with no fixed version warn
+	// instead of deny.
+	IgnoreUnfixed bool `json:"ignore_unfixed,omitempty"`
 }
 
 // NewInput returns an empty document of the current version. Lists are

@@ -280,3 +280,54 @@ func largeDecision(n int) *engine.Decision {
 	}
 	return d
 }
+
+// TestMarkdownLinks: with the repository and the commit known, a location
+// links to its file and line range on GitHub; findings without a file do not.
+func TestMarkdownLinks(t *testing.T) {
+	d := fixtureDecision()
+	d.Release = &engine.DecisionRelease{Commit: "0123456789abcdef0123456789abcdef01234567"}
+	opts := fixtureOptions()
+	opts.RepositoryURL = "https://github.com/acme/shop/"
+	out := string(render(t, "markdown", d, opts))
+	for _, want := range []string{
+		"[go.sum:41-42](https://github.com/acme/shop/blob/0123456789abcdef0123456789abcdef01234567/go.sum#L41-L42)",
+		"(https://github.com/acme/shop/blob/0123456789abcdef0123456789abcdef01234567/deploy/na%C3%AFve%20config%2Cv2.yaml#L12)",
+		"| .relgate.yaml |",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("markdown lacks %q:\n%s", want, out)
+		}
+	}
+	// Without a commit there is nothing stable to link to.
+	d.Release = nil
+	if out := string(render(t, "markdown", d, opts)); strings.Contains(out, "/blob/") {
+		t.Error("links without a commit")
+	}
+}
+
+// TestMarkdownFolds: a findings table longer than markdownFoldAt rows is
+// folded in <details>, one that long or shorter is not.
+func TestMarkdownFolds(t *testing.T) {
+	d := &engine.Decision{Result: "fail"}
+	for i := range markdownFoldAt {
+		d.Violations = append(d.Violations, engine.Finding{Rule: "X1", Severity: "high", Message: fmt.Sprint(i)})
+	}
+	if out := string(render(t, "markdown", d, Options{})); strings.Contains(out, "<details>") {
+		t.Errorf("%d rows folded", markdownFoldAt)
+	}
+	d.Violations = append(d.Violations, engine.Finding{Rule: "X1", Severity: "high", Message: "one more"})
+	out := string(render(t, "markdown", d, Options{}))
+	if !strings.Contains(out, fmt.Sprintf("<details><summary><b>Violations (%d)</b></summary>\n\n| Rule |", markdownFoldAt+1)) ||
+		!strings.Contains(out, "\n</details>\n") {
+		t.Errorf("%d rows not folded:\n%s", markdownFoldAt+1, out)
+	}
+}
+
+// TestScoreBar pins the bar's cells at its boundaries.
+func TestScoreBar(t *testing.T) {
+	for score, want := range map[float64]string{0: "░░░░░░░░░░", 9.9: "░░░░░░░░░░", 10: "█░░░░░░░░░", 62.5: "██████░░░░", 100: "██████████", 140: "██████████", -5: "░░░░░░░░░░"} {
+		if got := scoreBar(score); got != want {
+			t.Errorf("scoreBar(%v) = %s, want %s", score, got, want)
+		}
+	}
+}

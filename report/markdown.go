@@ -4,6 +4,10 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"maps"
+	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/relgate/relgate/engine"
@@ -22,17 +26,25 @@ func writeMarkdown(w io.Writer, d *engine.Decision, opts Options) error {
 		result = "UNKNOWN"
 	}
 	fmt.Fprintf(bw, "## relgate: %s\n\n", mdText(result))
-	fmt.Fprintf(bw, "**Result:** %s · **Score:** %s", mdText(result), formatScore(d.Score))
+	fmt.Fprintf(bw, "**Result:** %s · **Score:** `%s` %s / 100", mdText(result), scoreBar(d.Score), formatScore(d.Score))
 	if d.Environment != "" {
 		fmt.Fprintf(bw, " · **Environment:** %s", mdText(d.Environment))
 	}
-	fmt.Fprintf(bw, "\n\n%s\n", mdText(summaryLine(d)))
+	fmt.Fprintf(bw, "\n\n%s — %s\n", mdText(summaryLine(d)), mdText(totalLine(d)))
+	writeAreaCounts(bw, d, idx)
 
 	for _, g := range groups(d) {
 		if len(g.findings) == 0 {
 			continue
 		}
-		fmt.Fprintf(bw, "\n### %s (%d)\n\n", g.title, len(g.findings))
+		// A long table is folded, so the verdict and the counts stay on
+		// the first screen of the job summary.
+		fold := len(g.findings) > markdownFoldAt
+		if fold {
+			fmt.Fprintf(bw, "\n<details><summary><b>%s (%d)</b></summary>\n\n", g.title, len(g.findings))
+		} else {
+			fmt.Fprintf(bw, "\n### %s (%d)\n\n", g.title, len(g.findings))
+		}
 		if g.kind == kindWaived {
 			fmt.Fprintln(bw, "| Rule | Severity | Location | Message | Approved by | Reason | Expires |")
 			fmt.Fprintln(bw, "| --- | --- | --- | --- | --- | --- | --- |")
@@ -45,7 +57,7 @@ func writeMarkdown(w io.Writer, d *engine.Decision, opts Options) error {
 			if t := idx.title(f); t != f.Rule {
 				rule += " " + mdText(t)
 			}
-			cells := []string{rule, mdText(f.Severity), mdText(placeOf(f, opts).String()), mdText(idx.message(f))}
+			cells := []string{rule, mdText(f.Severity), mdLocation(placeOf(f, opts), d, opts), mdText(idx.message(f))}
 			if g.kind == kindWaived {
 				var who, why, until string
 				if f.Waiver != nil {
@@ -57,6 +69,9 @@ func writeMarkdown(w io.Writer, d *engine.Decision, opts Options) error {
 				cells = append(cells, mdText(who), mdText(why), mdText(until))
 			}
 			fmt.Fprintf(bw, "| %s |\n", strings.Join(cells, " | "))
+		}
+		if fold {
+			fmt.Fprint(bw, "\n</details>\n")
 		}
 	}
 
@@ -93,6 +108,77 @@ func writeMarkdown(w io.Writer, d *engine.Decision, opts Options) error {
 		fmt.Fprintf(bw, "\n<sub>%s</sub>\n", strings.Join(parts, " · "))
 	}
 	return bw.Flush()
+}
+
+// markdownFoldAt is the longest findings table shown unfolded.
+const markdownFoldAt = 10
+
+// scoreBar draws the score (0–100) as ten cells.
+func scoreBar(score float64) string {
+	full := int(min(max(score, 0), 100) / 10)
+	return strings.Repeat("█", full) + strings.Repeat("░", 10-full)
+}
+
+// writeAreaCounts tabulates the open findings (violations and warnings) by
+// area and severity; only severities that occur get a column.
+func writeAreaCounts(bw *bufio.Writer, d *engine.Decision, idx ruleIndex) {
+	counts := map[string]map[string]int{}
+	used := map[string]bool{}
+	for _, fs := range [][]engine.Finding{d.Violations, d.Warnings} {
+		for _, f := range fs {
+			info, known := idx[f.Rule]
+			a, sev := area(f.Rule, info, known), severityKey(f.Severity)
+			if counts[a] == nil {
+				counts[a] = map[string]int{}
+			}
+			counts[a][sev]++
+			used[sev] = true
+		}
+	}
+	if len(counts) == 0 {
+		return
+	}
+	var cols []string
+	for _, s := range severities {
+		if used[s] {
+			cols = append(cols, s)
+		}
+	}
+	fmt.Fprintf(bw, "\n| Area | %s |\n|%s\n", strings.Join(cols, " | "), strings.Repeat(" --- |", len(cols)+1))
+	for _, a := range slices.Sorted(maps.Keys(counts)) {
+		cells := []string{mdText(a)}
+		for _, s := range cols {
+			cells = append(cells, strconv.Itoa(counts[a][s]))
+		}
+		fmt.Fprintf(bw, "| %s |\n", strings.Join(cells, " | "))
+	}
+}
+
+// mdLocation is a finding's place, linked to the file and line on GitHub
+// when the repository and the commit are known.
+func mdLocation(p place, d *engine.Decision, opts Options) string {
+	text := mdText(p.String())
+	if opts.RepositoryURL == "" || p.config || d.Release == nil || d.Release.Commit == "" {
+		return text
+	}
+	u := strings.TrimSuffix(opts.RepositoryURL, "/") + "/blob/" + url.PathEscape(d.Release.Commit) + "/" + escapePath(p.path)
+	if p.startLine > 0 {
+		u += fmt.Sprintf("#L%d", p.startLine)
+		if p.endLine > p.startLine {
+			u += fmt.Sprintf("-L%d", p.endLine)
+		}
+	}
+	return "[" + text + "](" + u + ")"
+}
+
+// escapePath escapes each segment of a repository path for a URL; the
+// result holds no character that could end a Markdown link.
+func escapePath(p string) string {
+	segs := strings.Split(p, "/")
+	for i, s := range segs {
+		segs[i] = strings.NewReplacer("(", "%28", ")", "%29").Replace(url.PathEscape(s))
+	}
+	return strings.Join(segs, "/")
 }
 
 // mdText escapes text for a Markdown table cell: the characters that would

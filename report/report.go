@@ -1,7 +1,7 @@
 // Package report writes relgate's decision in the formats people and tools
 // read: a terminal table, the decision's JSON, SARIF for code scanning, JUnit
-// for CI test views, Markdown for a job summary, and GitHub workflow
-// annotations.
+// for CI test views, Markdown for a job summary, GitHub workflow
+// annotations, and a self-contained HTML page.
 //
 // Reporters present; they never judge. Severity only picks a colour, a SARIF
 // level or an annotation kind. Every writer is deterministic: the same
@@ -28,11 +28,14 @@ type Options struct {
 	Rules      []engine.RuleInfo // every known rule, from the engine (METADATA)
 	ConfigFile string            // repo-relative path of the config file (".relgate.yaml"): the location for findings without a file
 	Color      bool              // table only: ANSI colours (caller decides: TTY and no NO_COLOR)
+	// RepositoryURL is the repository's web address (https://github.com/OWNER/REPO):
+	// with the decision's commit, Markdown links each location to its file and line.
+	RepositoryURL string
 }
 
 // Formats lists the report formats Write accepts.
 func Formats() []string {
-	return []string{"table", "json", "sarif", "junit", "markdown", "github"}
+	return []string{"table", "json", "sarif", "junit", "markdown", "github", "html"}
 }
 
 // Write writes d to w in format. An unknown format is an error.
@@ -54,6 +57,8 @@ func Write(w io.Writer, format string, d *engine.Decision, opts Options) error {
 		err = writeMarkdown(w, d, opts)
 	case "github":
 		err = writeGitHub(w, d, opts)
+	case "html":
+		err = writeHTML(w, d, opts)
 	default:
 		return fmt.Errorf("write report: unknown format %q (want one of %s)", format, strings.Join(Formats(), ", "))
 	}

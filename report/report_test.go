@@ -16,7 +16,7 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
 
 var goldenExt = map[string]string{
-	"table": "txt", "json": "json", "sarif": "sarif", "junit": "xml", "markdown": "md", "github": "txt",
+	"table": "txt", "json": "json", "sarif": "sarif", "junit": "xml", "markdown": "md", "github": "txt", "html": "html",
 }
 
 func render(t testing.TB, format string, d *engine.Decision, opts Options) []byte {
@@ -120,7 +120,7 @@ func TestWriteDoesNotModifyDecision(t *testing.T) {
 }
 
 func TestFormats(t *testing.T) {
-	want := []string{"table", "json", "sarif", "junit", "markdown", "github"}
+	want := []string{"table", "json", "sarif", "junit", "markdown", "github", "html"}
 	if got := Formats(); !slices.Equal(got, want) {
 		t.Fatalf("Formats() = %v, want %v", got, want)
 	}

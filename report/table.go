@@ -86,7 +86,7 @@ func writeTable(w io.Writer, d *engine.Decision, opts Options) error {
 	if d.Environment != "" {
 		fmt.Fprintf(t.w, "  environment %s", cleanLine(d.Environment))
 	}
-	fmt.Fprintf(t.w, "\n%s\n", summaryLine(d))
+	fmt.Fprintf(t.w, "\n%s\n%s\n", summaryLine(d), totalLine(d))
 
 	// One set of column widths for every section, so the sections line up.
 	rows := make([][]tableRow, len(gs))

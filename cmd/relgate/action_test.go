@@ -3,6 +3,7 @@ package main
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -133,12 +134,60 @@ func TestActionInstallStep(t *testing.T) {
 
 	env["RELGATE_VERSION"] = "main"
 	out, _, err = actionStep(t, "install.sh", env)
-	if err == nil || !strings.Contains(out, "is not a release tag") {
+	if err == nil || !strings.Contains(out, "is neither a release tag (vX.Y.Z) nor a commit SHA") {
 		t.Errorf("a branch was accepted as a version: %v\n%s", err, out)
+	}
+
+	// Pinned by commit SHA: exactly that commit is built with go install
+	// (a stand-in go records the call and installs a stand-in relgate).
+	const sha = "0123456789abcdef0123456789abcdef01234567"
+	fakeGo := t.TempDir()
+	calls := filepath.Join(t.TempDir(), "calls")
+	script := "#!/bin/sh\necho \"GOEXPERIMENT=$GOEXPERIMENT CGO_ENABLED=$CGO_ENABLED $*\" >> " + calls +
+		"\nprintf '#!/bin/sh\\necho relgate built from the pinned commit\\n' > \"$GOBIN/relgate\"\nchmod +x \"$GOBIN/relgate\"\n"
+	if err := os.WriteFile(filepath.Join(fakeGo, "go"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	out, _, err = actionStep(t, "install.sh", map[string]string{
+		"RELGATE_VERSION": sha, "RELGATE_INSTALL": "release", "PATH": fakeGo + string(os.PathListSeparator) + os.Getenv("PATH"),
+	})
+	got, _ := os.ReadFile(calls)
+	if err != nil || !strings.Contains(out, "relgate built from the pinned commit") ||
+		string(got) != "GOEXPERIMENT=jsonv2 CGO_ENABLED=1 install github.com/relgate/relgate/cmd/relgate@"+sha+"\n" {
+		t.Errorf("a SHA pin: %v\n%s\ngo calls: %q", err, out, got)
 	}
 
 	out, _, err = actionStep(t, "install.sh", map[string]string{"RELGATE_INSTALL": "path"})
 	if err != nil || !strings.Contains(out, "relgate") {
 		t.Errorf("install: path: %v\n%s", err, out)
+	}
+}
+
+// TestActionCanUpload: the SARIF upload is skipped, with a notice, on pull
+// requests from forks (their token cannot write security events) and runs
+// everywhere else.
+func TestActionCanUpload(t *testing.T) {
+	for _, tc := range []struct {
+		event, head, repo string
+		upload            bool
+	}{
+		{"pull_request", "someone/fork", "acme/shop", false},
+		{"pull_request_target", "someone/fork", "acme/shop", false},
+		{"pull_request", "acme/shop", "acme/shop", true},
+		{"push", "", "acme/shop", true},
+	} {
+		out, files, err := actionStep(t, "can-upload.sh", map[string]string{
+			"GITHUB_EVENT_NAME": tc.event, "HEAD_REPO": tc.head, "GITHUB_REPOSITORY": tc.repo,
+		})
+		if err != nil {
+			t.Fatalf("%s from %q: %v\n%s", tc.event, tc.head, err, out)
+		}
+		want := fmt.Sprintf("upload=%v\n", tc.upload)
+		if files["output"] != want {
+			t.Errorf("%s from %q: outputs %q, want %q", tc.event, tc.head, files["output"], want)
+		}
+		if !tc.upload && !strings.Contains(out, "::notice title=relgate::SARIF not uploaded") {
+			t.Errorf("%s from a fork: no notice:\n%s", tc.event, out)
+		}
 	}
 }

@@ -14,6 +14,7 @@ import (
 func (a *app) evalCommand() *cobra.Command {
 	var gopts gateOptions
 	var inputPath, configPath, env, waiversPath, explain string
+	var k knobs
 	cmd := &cobra.Command{
 		Use:   "eval --input FILE|-",
 		Short: "Judge a saved input document (reproduces a decision)",
@@ -22,6 +23,9 @@ func (a *app) evalCommand() *cobra.Command {
 			a.ran = true
 			if inputPath == "" {
 				return usage(fmt.Errorf("--input is required"))
+			}
+			if err := k.check(); err != nil {
+				return err
 			}
 			in, err := readInput(inputPath, cmd.InOrStdin())
 			if err != nil {
@@ -42,6 +46,7 @@ func (a *app) evalCommand() *cobra.Command {
 			if env != "" {
 				in.Release.Environment = env
 			}
+			k.apply(cmd.Flags(), in)
 			if waiversPath != "" {
 				// The saved input's waivers are replaced, e.g. to try a renewal.
 				if in.Waivers, err = loadWaivers(waiversPath, cfg, wd); err != nil {
@@ -68,6 +73,7 @@ func (a *app) evalCommand() *cobra.Command {
 	f.StringVar(&configPath, "config", "", "config file (default ./.relgate.yaml)")
 	f.StringVar(&env, "env", "", "judge for this environment instead of the document's")
 	f.StringVar(&waiversPath, "waivers", "", "judge with this waiver file instead of the document's waivers")
+	k.bind(f)
 	f.StringVar(&explain, "explain", "", "explain why RULE (an id like REL001, or a path like relgate.rules.release.deny) fired or did not")
 	return cmd
 }

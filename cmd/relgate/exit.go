@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"fmt"
 
 	"github.com/relgate/relgate/config"
 	"github.com/relgate/relgate/engine"
@@ -19,6 +20,21 @@ const (
 // errGateFailed reports a decision that fails the gate. The report has
 // already said why, so it is not printed.
 var errGateFailed = errors.New("gate failed")
+
+// gateFailure is a failing gate that exits with the code --exit-code chose
+// (trivy's flag): 1 by default, 0 to report without failing the build.
+type gateFailure struct{ code int }
+
+func (e *gateFailure) Error() string        { return errGateFailed.Error() }
+func (e *gateFailure) Is(target error) bool { return target == errGateFailed }
+
+// checkExitCode refuses codes that would read as another row of the table.
+func checkExitCode(code int) error {
+	if code < 0 || code > 255 || code == exitUsage || code == exitRuntime {
+		return usage(fmt.Errorf("--exit-code %d: want 0, 1 or 4-255 (2 and 3 mean a usage and a runtime error)", code))
+	}
+	return nil
+}
 
 // usageError is a mistake in how relgate was called.
 type usageError struct{ err error }
@@ -39,11 +55,14 @@ func exitCode(err error, fromCobra bool) int {
 		se *secrets.UsageError // --staged/--base without git or a repository, a bad base
 	)
 	var xw *exitWith // a command that mirrors another tool's exit codes
+	var gf *gateFailure
 	switch {
 	case err == nil:
 		return exitPass
 	case errors.As(err, &xw):
 		return xw.code
+	case errors.As(err, &gf):
+		return gf.code
 	case errors.Is(err, errGateFailed):
 		return exitFail
 	case errors.As(err, &ue), errors.As(err, &ce), errors.As(err, &pe), errors.As(err, &ie), errors.As(err, &se):

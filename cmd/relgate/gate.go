@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/relgate/relgate/config"
 	"github.com/relgate/relgate/engine"
@@ -35,6 +36,8 @@ type scanOptions struct {
 	offline   bool
 	dbDir     string
 	waivers   string
+	knobs     knobs
+	flags     *pflag.FlagSet // to tell which knobs were given
 }
 
 func (o *scanOptions) bind(cmd *cobra.Command) {
@@ -51,6 +54,8 @@ func (o *scanOptions) bind(cmd *cobra.Command) {
 	f.BoolVar(&o.offline, "offline", false, "use only the local vulnerability databases")
 	f.StringVar(&o.dbDir, "db-dir", "", "directory of the offline vulnerability databases")
 	f.StringVar(&o.waivers, "waivers", "", "waiver file (default: the config's waivers_file, else PATH/"+waivers.FileName+")")
+	o.knobs.bind(f)
+	o.flags = f
 }
 
 // gateOptions are the flags that judge and report (check and eval).
@@ -60,6 +65,8 @@ type gateOptions struct {
 	reports    []string
 	failOnWarn bool
 	baseline   string
+	output     string // -o: the stdout report goes to this file instead
+	exitCode   int    // the exit code of a failing gate
 	// attest signs the decision into a record (check --attest); nil: none.
 	attest *attestOptions
 }
@@ -69,7 +76,9 @@ func (o *gateOptions) bind(cmd *cobra.Command) {
 	f.StringArrayVar(&o.policies, "policy", nil, "extra policy directory, file, bundle (.tar.gz) or oci://REGISTRY/REPO:TAG bundle (repeatable)")
 	f.StringVarP(&o.format, "format", "f", "table", "report format on stdout: "+strings.Join(report.Formats(), ", "))
 	f.StringArrayVar(&o.reports, "report", nil, "also write a report: FORMAT=PATH (repeatable)")
-	f.BoolVar(&o.failOnWarn, "fail-on-warn", false, "exit 1 when the gate warns")
+	f.BoolVar(&o.failOnWarn, "fail-on-warn", false, "exit with the failing code when the gate warns")
+	f.StringVarP(&o.output, "output", "o", "", "write the --format report to this file instead of stdout")
+	f.IntVar(&o.exitCode, "exit-code", exitFail, "exit code of a failing gate (0 reports without failing the build)")
 	f.StringVar(&o.baseline, "baseline", "", "a previous run (relgate JSON report, SARIF or saved input): denies already in it warn as known, only new ones fail")
 }
 
@@ -78,6 +87,9 @@ type reportFile struct{ format, path string }
 
 // parseReports checks every report format before any work is done.
 func (o *gateOptions) parseReports() ([]reportFile, error) {
+	if err := checkExitCode(o.exitCode); err != nil {
+		return nil, err
+	}
 	if o.baseline != "" {
 		// Checked before any scan; read once the policies are compiled.
 		if _, err := os.Stat(o.baseline); err != nil {
@@ -168,6 +180,9 @@ func (a *app) gather(ctx context.Context, dir string, cfg *config.Config, o *sca
 			return nil, usage(fmt.Errorf("--base: %w", err))
 		}
 	}
+	if err := o.knobs.check(); err != nil {
+		return nil, err
+	}
 	names := o.rc.scanners(o.scanners)
 	timeout := o.timeout
 	if cfg.Scanners != nil {
@@ -207,8 +222,9 @@ func (a *app) gather(ctx context.Context, dir string, cfg *config.Config, o *sca
 	if err := o.rc.input(in, cfg, dir); err != nil {
 		return nil, err
 	}
+	o.knobs.apply(o.flags, in)
 	var progress scanners.Progress
-	if isTerminal(a.stderr) {
+	if !a.quiet && isTerminal(a.stderr) {
 		progress = &ttyProgress{w: a.stderr}
 	}
 	scanners.Run(ctx, in, jobs, progress)
@@ -235,17 +251,24 @@ func (a *app) judge(ctx context.Context, eng *engine.Engine, in *engine.Input, c
 	if err != nil {
 		return err
 	}
-	opts := report.Options{Version: version, Rules: eng.Rules(), ConfigFile: cfgShown}
+	opts := report.Options{Version: version, Rules: eng.Rules(), ConfigFile: cfgShown, RepositoryURL: repositoryURL()}
 	for _, r := range reports {
 		err := writeFileAtomic(r.path, func(w io.Writer) error { return report.Write(w, r.format, d, opts) })
 		if err != nil {
 			return fmt.Errorf("write %s report: %w", r.format, err)
 		}
 	}
-	stdoutOpts := opts
-	stdoutOpts.Color = o.format == "table" && isTerminal(a.stdout) && os.Getenv("NO_COLOR") == ""
-	if err := report.Write(a.stdout, o.format, d, stdoutOpts); err != nil {
-		return fmt.Errorf("write %s report: %w", o.format, err)
+	if o.output != "" {
+		err := writeFileAtomic(o.output, func(w io.Writer) error { return report.Write(w, o.format, d, opts) })
+		if err != nil {
+			return fmt.Errorf("write %s report: %w", o.format, err)
+		}
+	} else {
+		stdoutOpts := opts
+		stdoutOpts.Color = o.format == "table" && isTerminal(a.stdout) && os.Getenv("NO_COLOR") == ""
+		if err := report.Write(a.stdout, o.format, d, stdoutOpts); err != nil {
+			return fmt.Errorf("write %s report: %w", o.format, err)
+		}
 	}
 	if o.attest != nil {
 		if err := o.attest.write(ctx, d, in); err != nil {
@@ -253,7 +276,7 @@ func (a *app) judge(ctx context.Context, eng *engine.Engine, in *engine.Input, c
 		}
 	}
 	if d.Failed() || (o.failOnWarn && d.Result == engine.ResultWarn) {
-		return errGateFailed
+		return &gateFailure{o.exitCode}
 	}
 	return nil
 }
@@ -330,4 +353,14 @@ func (p *ttyProgress) Done(r engine.ScannerRun) {
 		msg += ": " + r.Error
 	}
 	fmt.Fprintln(p.w, msg)
+}
+
+// repositoryURL is the repository's web address in a GitHub Actions run
+// (GITHUB_SERVER_URL/GITHUB_REPOSITORY), so reports can link to files.
+func repositoryURL() string {
+	server, repo := os.Getenv("GITHUB_SERVER_URL"), os.Getenv("GITHUB_REPOSITORY")
+	if server == "" || repo == "" {
+		return ""
+	}
+	return strings.TrimSuffix(server, "/") + "/" + repo
 }

@@ -71,7 +71,7 @@ func commit(t *testing.T, r *gittest.Repo, msg string) (string, bool) {
 // a message naming the rule and the place, and never the key; a clean
 // commit passes.
 func TestPreCommitHookBlocksStagedSecret(t *testing.T) {
-	r := hookRepo(t, "relgate")
+	r := hookRepo(t, "relgate-system")
 	key := fakeAWSKey()
 	r.Write("config/app.env", "REGION=eu-west-1\nAWS_ACCESS_KEY_ID="+key+"\n")
 	r.Stage("config/app.env")

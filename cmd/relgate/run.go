@@ -42,6 +42,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 type app struct {
 	stdout, stderr io.Writer
 	logLevel       string
+	quiet          bool // no progress, and only errors in the log
 	ran            bool // a command's RunE started: errors are ours, not cobra's
 }
 
@@ -56,10 +57,16 @@ func (a *app) rootCommand() *cobra.Command {
 			if err := bindEnv(cmd.Flags()); err != nil {
 				return err
 			}
+			if a.quiet && !cmd.Flags().Changed("log-level") {
+				a.logLevel = "error"
+			}
 			return a.setupLogging()
 		},
 	}
 	root.PersistentFlags().StringVar(&a.logLevel, "log-level", a.logLevel, "log level on stderr: debug, info, warn, error")
+	root.PersistentFlags().BoolVarP(&a.quiet, "quiet", "q", false, "no progress display, and only errors in the log (unless --log-level says otherwise)")
+	root.Version = version
+	root.SetVersionTemplate("relgate {{.Version}}\n")
 	root.AddCommand(a.checkCommand(), a.scanCommand(), a.evalCommand(), a.versionCommand(), a.dbCommand(), a.policyCommand())
 	root.AddCommand(a.attestCommand(), a.serveCommand())
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usage(err) })

@@ -227,9 +227,27 @@ unused_waivers contains f if {
 	)
 }
 
-active := raw if count(input.waivers) == 0
+unfiltered := raw if count(input.waivers) == 0
 
-active := (raw - {f | some [f, _] in matches}) | unused_waivers if count(input.waivers) > 0
+unfiltered := (raw - {f | some [f, _] in matches}) | unused_waivers if count(input.waivers) > 0
+
+# --severity (input.options.severities) reports only findings of those
+# severities: the others are neither violations nor warnings. Scanner
+# health is never filtered: a filter must not hide that the gate is blind.
+default severity_filter := set()
+
+severity_filter := {s | some s in input.options.severities}
+
+active := unfiltered if count(severity_filter) == 0
+
+active := {f |
+	some f in unfiltered
+	reported(f)
+} if count(severity_filter) > 0
+
+reported(f) if f.severity in severity_filter
+
+reported(f) if f.area == "scanners"
 
 # Denies at or above the fail-on severity count against that severity's
 # budget; over budget, every one of them fails the gate.

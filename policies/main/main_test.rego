@@ -202,3 +202,32 @@ test_unused_waiver_needs_its_scanner_to_have_run if {
 	loud := main.decision with input as full with data.relgate.rules as {} with data.relgate.catalog as cat
 	count([w | some w in loud.warnings; w.rule == "WVR003"]) == 1
 }
+
+# --severity: only the listed severities are reported; a finding of another
+# severity is neither a violation nor a warning.
+test_severity_option_reports_only_listed if {
+	i := object.union(base_input, {"options": {"severities": ["critical"]}})
+	d := main.decision with input as i with data.relgate.rules as {"t": {"deny": {deny_high}, "warn": {deny_medium}}}
+	d.result == "pass"
+	count(d.violations) == 0
+	count(d.warnings) == 0
+}
+
+test_severity_option_keeps_listed if {
+	i := object.union(base_input, {"options": {"severities": ["high"]}})
+	d := main.decision with input as i with data.relgate.rules as {"t": {"deny": {deny_high}, "warn": {deny_medium}}}
+	d.result == "fail"
+	[v] := [x.rule | some x in d.violations]
+	v == "T001"
+	count(d.warnings) == 0
+}
+
+# A filter never hides that a scanner failed.
+test_severity_option_never_hides_scanner_health if {
+	i := object.union(base_input, {"options": {"severities": ["critical"]}})
+	scn := {"rule": "SCN001", "msg": "scanner deps failed", "severity": "high", "fingerprint": "x"}
+	d := main.decision with input as i with data.relgate.rules as {"scanners": {"deny": {scn}}}
+	d.result == "fail"
+	[v] := [x.rule | some x in d.violations]
+	v == "SCN001"
+}

@@ -86,8 +86,12 @@ in_grace(v) if lib.time_ns - published_ns(v) < rules.no_fix_grace_days * day_ns
 # one past the grace period.
 candidates := array.concat(
 	[r | some r in rows; r.judged; r.fix],
-	[r | some r in rows; r.judged; not r.fix; not in_grace(r.v)],
+	[r | some r in rows; r.judged; not r.fix; not in_grace(r.v); not ignore_unfixed],
 )
+
+# ignore_unfixed is --ignore-unfixed (input.options.ignore_unfixed): no
+# fixed version past the grace period warns (VUL009) instead of denying.
+ignore_unfixed if input.options.ignore_unfixed == true
 
 candidate_severities := {r.sev | some r in candidates}
 
@@ -207,6 +211,31 @@ deny contains f if {
 	not r.fix
 	not r.sev in tolerated
 	f := lib.finding(md, result("VUL003", r, sprintf(" for more than %d days", [rules.no_fix_grace_days])))
+}
+
+# METADATA
+# title: Vulnerable dependency without a fix, ignored by request
+# description: |
+#   A package has had a known vulnerability with no fixed version past the
+#   grace period, and the gate was run with --ignore-unfixed (trivy's flag):
+#   it warns instead of denying (VUL003).
+# custom:
+#   id: VUL009
+#   severity: medium
+#   remediation: |
+#     Nothing can be upgraded yet. Check whether the vulnerable code is
+#     reachable and mitigate it; run without --ignore-unfixed to make such
+#     advisories fail the gate again.
+# related_resources:
+#   - ref: https://osv.dev/
+warn contains f if {
+	ignore_unfixed
+	md := rego.metadata.rule()
+	some r in rows
+	r.judged
+	not r.fix
+	not in_grace(r.v)
+	f := lib.finding(md, result("VUL009", r, sprintf(" for more than %d days (--ignore-unfixed)", [rules.no_fix_grace_days])))
 }
 
 # METADATA

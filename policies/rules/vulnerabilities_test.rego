@@ -213,3 +213,27 @@ test_unreadable_records_warn if {
 	cfg := {"defaults": {"vulnerabilities": {"invalid_records": "deny"}}}
 	"VUL008" in rules(vulnerabilities.deny) with input as with_runs("production", [run]) with data.relgate.config as cfg
 }
+
+test_ignore_unfixed_warns_instead_of_denying if {
+	v := lodash({"fixed_versions": [], "published": "2026-09-01T00:00:00Z"})
+	i := object.union(inp("production", [v]), {"options": {"ignore_unfixed": true}})
+	count(vulnerabilities.deny) == 0 with input as i
+	[f] := [f | some f in vulnerabilities.warn] with input as i
+	f.rule == "VUL009"
+	contains(f.msg, "--ignore-unfixed")
+}
+
+test_ignore_unfixed_leaves_fixable_and_grace_alone if {
+	fixable := lodash({})
+	young := lodash({"id": "GHSA-young", "fixed_versions": [], "published": "2026-11-15T00:00:00Z"})
+	i := object.union(inp("production", [fixable, young]), {"options": {"ignore_unfixed": true}})
+	rules(vulnerabilities.deny) == {"VUL001"} with input as i
+	rules(vulnerabilities.warn) == {"VUL002"} with input as i
+}
+
+test_ignore_unfixed_false_still_denies if {
+	v := lodash({"fixed_versions": [], "published": "2026-09-01T00:00:00Z"})
+	i := object.union(inp("production", [v]), {"options": {"ignore_unfixed": false}})
+	rules(vulnerabilities.deny) == {"VUL003"} with input as i
+	not "VUL009" in rules(vulnerabilities.warn) with input as i
+}

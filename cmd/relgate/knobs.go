@@ -1,0 +1,58 @@
+package main
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"github.com/relgate/relgate/engine"
+)
+
+// knobs are trivy's quick judgment flags. They are not a second decision
+// path: they go into the input document (options), where the built-in
+// policies read them, so eval of a saved input reproduces the decision.
+type knobs struct {
+	severities    []string
+	ignoreUnfixed bool
+}
+
+// reportedSeverities are the severities --severity accepts.
+var reportedSeverities = []string{"critical", "high", "medium", "low", "info"}
+
+func (k *knobs) bind(f *pflag.FlagSet) {
+	f.StringSliceVar(&k.severities, "severity", nil, "report only findings of these severities (comma-separated: "+strings.Join(reportedSeverities, ",")+")")
+	f.BoolVar(&k.ignoreUnfixed, "ignore-unfixed", false, "vulnerabilities with no fixed version warn instead of deny")
+}
+
+// check validates the flags before any work is done.
+func (k *knobs) check() error {
+	for i, s := range k.severities {
+		s = strings.ToLower(strings.TrimSpace(s))
+		if !slices.Contains(reportedSeverities, s) {
+			return usage(fmt.Errorf("--severity: unknown severity %q (known: %s)", k.severities[i], strings.Join(reportedSeverities, ", ")))
+		}
+		k.severities[i] = s
+	}
+	slices.Sort(k.severities)
+	k.severities = slices.Compact(k.severities)
+	return nil
+}
+
+// apply records the flags that were given in the document; a saved
+// document's options stay unless a flag overrides them.
+func (k *knobs) apply(f *pflag.FlagSet, in *engine.Input) {
+	if !f.Changed("severity") && !f.Changed("ignore-unfixed") {
+		return
+	}
+	if in.Options == nil {
+		in.Options = &engine.GateOptions{}
+	}
+	if f.Changed("severity") {
+		in.Options.Severities = k.severities
+	}
+	if f.Changed("ignore-unfixed") {
+		in.Options.IgnoreUnfixed = k.ignoreUnfixed
+	}
+}

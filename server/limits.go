@@ -42,6 +42,9 @@ type Limits struct {
 	ReadHeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout time.Duration
 }
 
+// DefaultMaxBody is the largest request body when Config.MaxBody is zero.
+const DefaultMaxBody = 10 << 20
+
 // DefaultLimits are the limits `relgate serve` starts with; a zero field of
 // Config.Limits takes its value from here.
 func DefaultLimits() Limits {
@@ -57,31 +60,42 @@ func DefaultLimits() Limits {
 	}
 }
 
-// withDefaults fills zero fields and checks that one request of the largest
+// WithDefaults fills zero fields and checks that one request of the largest
 // body can be served at all.
-func (l Limits) withDefaults(maxBody int64) (Limits, error) {
+func (l Limits) WithDefaults(maxBody int64) (Limits, error) {
 	d := DefaultLimits()
-	for _, f := range []struct{ v, def *int }{{&l.MaxConns, &d.MaxConns}, {&l.MaxInFlight, &d.MaxInFlight}, {&l.MaxHeaderBytes, &d.MaxHeaderBytes}} {
+	ints := []struct {
+		name   string
+		v, def *int
+	}{{"max connections", &l.MaxConns, &d.MaxConns}, {"max in flight", &l.MaxInFlight, &d.MaxInFlight}, {"max header bytes", &l.MaxHeaderBytes, &d.MaxHeaderBytes}}
+	for _, f := range ints {
+		if *f.v < 0 {
+			return l, fmt.Errorf("check limits: %s must not be negative", f.name)
+		}
 		if *f.v == 0 {
 			*f.v = *f.def
 		}
+	}
+	times := []struct {
+		name   string
+		v, def *time.Duration
+	}{{"read-header timeout", &l.ReadHeaderTimeout, &d.ReadHeaderTimeout}, {"read timeout", &l.ReadTimeout, &d.ReadTimeout}, {"write timeout", &l.WriteTimeout, &d.WriteTimeout}, {"idle timeout", &l.IdleTimeout, &d.IdleTimeout}}
+	for _, f := range times {
 		if *f.v < 0 {
-			return l, errors.New("new server: limits must not be negative")
+			return l, fmt.Errorf("check limits: %s must not be negative", f.name)
 		}
+		if *f.v == 0 {
+			*f.v = *f.def
+		}
+	}
+	if l.MaxInFlightBytes < 0 || maxBody < 0 {
+		return l, errors.New("check limits: byte limits must not be negative")
 	}
 	if l.MaxInFlightBytes == 0 {
 		l.MaxInFlightBytes = max(d.MaxInFlightBytes, maxBody)
 	}
-	for _, f := range []struct{ v, def *time.Duration }{{&l.ReadHeaderTimeout, &d.ReadHeaderTimeout}, {&l.ReadTimeout, &d.ReadTimeout}, {&l.WriteTimeout, &d.WriteTimeout}, {&l.IdleTimeout, &d.IdleTimeout}} {
-		if *f.v == 0 {
-			*f.v = *f.def
-		}
-		if *f.v < 0 {
-			return l, errors.New("new server: timeouts must not be negative")
-		}
-	}
 	if l.MaxInFlightBytes < maxBody {
-		return l, fmt.Errorf("new server: the in-flight body budget (%d bytes) is smaller than the largest body (%d bytes): such a request could never be served", l.MaxInFlightBytes, maxBody)
+		return l, fmt.Errorf("check limits: the in-flight body budget (%d bytes) is smaller than the largest body (%d bytes), so such a request could never be served", l.MaxInFlightBytes, maxBody)
 	}
 	return l, nil
 }

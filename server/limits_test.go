@@ -121,16 +121,16 @@ func testCounter(t *testing.T, reg *prometheus.Registry, name, reason string) fl
 }
 
 func TestLimitsDefaultsAndChecks(t *testing.T) {
-	l, err := Limits{}.withDefaults(10 << 20)
+	l, err := Limits{}.WithDefaults(10 << 20)
 	if err != nil || l != DefaultLimits() {
 		t.Fatalf("zero limits: %+v, %v; want the defaults", l, err)
 	}
-	l, _ = Limits{}.withDefaults(64 << 20)
+	l, _ = Limits{}.WithDefaults(64 << 20)
 	if l.MaxInFlightBytes != 64<<20 {
 		t.Errorf("a body cap above the default budget must raise the budget: %d", l.MaxInFlightBytes)
 	}
 	for _, bad := range []Limits{{MaxInFlightBytes: 1 << 20}, {MaxConns: -1}, {ReadTimeout: -time.Second}} {
-		if _, err := bad.withDefaults(10 << 20); err == nil {
+		if _, err := bad.WithDefaults(10 << 20); err == nil {
 			t.Errorf("%+v accepted", bad)
 		}
 	}

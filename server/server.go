@@ -120,7 +120,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.MaxBody == 0 {
 		cfg.MaxBody = 10 << 20
 	}
-	limits, err := cfg.Limits.withDefaults(cfg.MaxBody)
+	limits, err := cfg.Limits.WithDefaults(cfg.MaxBody)
 	if err != nil {
 		return nil, err
 	}

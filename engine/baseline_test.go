@@ -125,6 +125,9 @@ func FuzzReadBaseline(f *testing.F) {
 		}
 		entries, err := e.ReadBaseline(context.Background(), p)
 		if err != nil {
+			if !strings.Contains(err.Error(), p) {
+				t.Fatalf("the error does not name the file: %v", err)
+			}
 			return
 		}
 		for _, en := range entries {

@@ -44,6 +44,9 @@ type Config struct {
 	Token string
 	// MaxBody bounds a request body (bytes); zero means 10 MiB.
 	MaxBody int64
+	// Limits bound connections, requests in flight and slow clients; zero
+	// fields take DefaultLimits.
+	Limits Limits
 	// Admission settings.
 	Admission Admission
 }
@@ -117,6 +120,11 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.MaxBody == 0 {
 		cfg.MaxBody = 10 << 20
 	}
+	limits, err := cfg.Limits.WithDefaults(cfg.MaxBody)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Limits = limits
 	a := &cfg.Admission
 	if a.Mode == "" {
 		a.Mode = ModeEnforce
@@ -192,7 +200,7 @@ func (s *Server) routes() http.Handler {
 		}
 		_, _ = w.Write([]byte("ok\n"))
 	})
-	return s.instrument(mux)
+	return s.instrument(newLimiter(s.cfg.Limits, s.cfg.MaxBody, s.metrics.reg).limit(mux))
 }
 
 // statusWriter remembers the status code for the metrics.
@@ -300,17 +308,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, tlsCfg *tls.Config,
 	if tlsCfg == nil || tlsCfg.MinVersion < tls.VersionTLS12 {
 		return errors.New("serve: TLS 1.2 or later is required")
 	}
-	hs := &http.Server{
-		Handler:           s.handler,
-		TLSConfig:         tlsCfg,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		ErrorLog:          slog.NewLogLogger(slog.Default().Handler(), slog.LevelWarn),
-	}
+	hs := s.httpServer()
+	hs.TLSConfig = tlsCfg
+	hs.ErrorLog = slog.NewLogLogger(slog.Default().Handler(), slog.LevelWarn)
 	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(tls.NewListener(ln, tlsCfg)) }()
+	go func() { errc <- hs.Serve(tls.NewListener(s.limitListener(ln), tlsCfg)) }()
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)

@@ -153,6 +153,9 @@ func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		ws, err := Parse("f.yaml", data)
 		if err != nil {
+			if !strings.HasPrefix(err.Error(), "f.yaml:") {
+				t.Fatalf("the error does not name the file: %v", err)
+			}
 			return
 		}
 		for _, w := range ws {

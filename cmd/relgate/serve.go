@@ -28,6 +28,8 @@ type serveOptions struct {
 	policies, keys                       []string
 	maxAge, grace                        time.Duration
 	mode, failurePolicy                  string
+	maxBody                              int64
+	limits                               server.Limits
 }
 
 func (a *app) serveCommand() *cobra.Command {
@@ -40,17 +42,31 @@ func (a *app) serveCommand() *cobra.Command {
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			a.ran = true
+			if !cmd.Flags().Changed("log-level") {
+				// A server says when it listens and when it stops.
+				a.logLevel = "info"
+				if err := a.setupLogging(); err != nil {
+					return err
+				}
+			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			ln, err := new(net.ListenConfig).Listen(ctx, "tcp", o.addr)
+			// Every flag is checked and the policies compiled before the
+			// socket opens: a bad flag never leaves a half-started server.
+			p, err := o.prepare(ctx)
 			if err != nil {
-				return fmt.Errorf("listen %s: %w", o.addr, err)
+				return err
 			}
-			return a.serve(ctx, &o, ln)
+			addr := o.listenAddr(inContainer(os.Getenv, fileExists))
+			ln, err := new(net.ListenConfig).Listen(ctx, "tcp", addr)
+			if err != nil {
+				return fmt.Errorf("listen %s: %w", addr, err)
+			}
+			return a.serveOn(ctx, p, ln)
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.addr, "addr", ":8443", "address to listen on")
+	f.StringVar(&o.addr, "addr", "", "address to listen on (default 127.0.0.1:8443, or :8443 in a container)")
 	f.StringVar(&o.cert, "tls-cert", "", "PEM serving certificate (required)")
 	f.StringVar(&o.key, "tls-key", "", "PEM serving key (required)")
 	f.StringVar(&o.clientCA, "client-ca", "", "PEM CA bundle: require client certificates signed by it (mTLS)")
@@ -64,24 +80,52 @@ func (a *app) serveCommand() *cobra.Command {
 	f.StringVar(&o.failurePolicy, "failure-policy", "allow", "answer for kinds relgate reads no images from: allow (with a warning) or deny")
 	f.StringVar(&o.environments, "environments", "", "YAML file mapping namespaces to environments (default, namespaces, exempt)")
 	f.DurationVar(&o.grace, "grace", 20*time.Second, "how long shutdown waits for requests in flight")
+	limitFlags(f, &o)
 	return cmd
 }
 
 // serve runs the server on ln until ctx ends; SIGHUP reloads.
 func (a *app) serve(ctx context.Context, o *serveOptions, ln net.Listener) error {
-	defer func() { _ = ln.Close() }() // the server closes it on shutdown; this covers early returns
+	p, err := o.prepare(ctx)
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
+	return a.serveOn(ctx, p, ln)
+}
+
+// prepared is a server ready to listen.
+type prepared struct {
+	o       *serveOptions
+	s       *server.Server
+	tlsCfg  *tls.Config
+	auth    string
+	limits  server.Limits
+	maxBody int64
+}
+
+// prepare checks every flag and compiles the policies.
+func (o *serveOptions) prepare(ctx context.Context) (*prepared, error) {
 	cfg, err := o.serverConfig()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	tlsCfg, err := o.tlsConfig()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	s, err := server.New(ctx, *cfg)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	auth := authMode(cfg.Token != "", tlsCfg.ClientCAs != nil)
+	return &prepared{o: o, s: s, tlsCfg: tlsCfg, auth: auth, limits: cfg.Limits, maxBody: cfg.MaxBody}, nil
+}
+
+// serveOn serves on ln until ctx ends; SIGHUP reloads.
+func (a *app) serveOn(ctx context.Context, p *prepared, ln net.Listener) error {
+	defer func() { _ = ln.Close() }() // the server closes it on shutdown; this covers early returns
+	o, s, tlsCfg := p.o, p.s, p.tlsCfg
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
@@ -99,8 +143,11 @@ func (a *app) serve(ctx context.Context, o *serveOptions, ln net.Listener) error
 			}
 		}
 	}()
-	slog.Info("serving", "addr", ln.Addr().String())
-	return s.Serve(ctx, ln, tlsCfg, o.grace)
+	logListening(ln.Addr(), p)
+	start := time.Now()
+	err := s.Serve(ctx, ln, tlsCfg, o.grace)
+	logStopped(ln.Addr(), start, err)
+	return err
 }
 
 func (o *serveOptions) serverConfig() (*server.Config, error) {
@@ -116,7 +163,27 @@ func (o *serveOptions) serverConfig() (*server.Config, error) {
 	if o.records != "" && len(o.keys) == 0 {
 		return nil, usage(errors.New("--records needs --key: records are trusted only by signature"))
 	}
+	if o.records != "" {
+		fi, err := os.Stat(o.records)
+		if err != nil {
+			return nil, usage(fmt.Errorf("--records %s: %w", o.records, unwrapPathError(err)))
+		}
+		if !fi.IsDir() {
+			return nil, usage(fmt.Errorf("--records %s: not a directory", o.records))
+		}
+	}
 	keys, err := loadVerifiers(o.keys)
+	if err != nil {
+		return nil, usage(err)
+	}
+	maxBody := o.maxBody
+	if maxBody == 0 {
+		maxBody = server.DefaultMaxBody
+	}
+	if maxBody < 0 {
+		return nil, usage(errors.New("--max-body: must not be negative"))
+	}
+	limits, err := o.limits.WithDefaults(maxBody)
 	if err != nil {
 		return nil, usage(err)
 	}
@@ -155,7 +222,9 @@ func (o *serveOptions) serverConfig() (*server.Config, error) {
 			}
 			return newEngine(ctx, cfg, wd, o.policies)
 		},
-		Token: token,
+		Token:   token,
+		MaxBody: maxBody,
+		Limits:  limits,
 		Admission: server.Admission{
 			RecordsDir: o.records, Keys: keys, MaxAge: o.maxAge, Mode: o.mode,
 			FailurePolicy: o.failurePolicy, Environments: envs,

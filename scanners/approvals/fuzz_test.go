@@ -2,6 +2,7 @@ package approvals
 
 import (
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -16,9 +17,17 @@ func FuzzChangeRecord(f *testing.F) {
 	f.Add(data)
 	f.Add([]byte("ticket: CHG-1\napprovers:\n  - name: a\n    at: 2026-11-20T10:00:00Z\n"))
 	f.Add([]byte("approvers: {}\n"))
+	dir := f.TempDir()
 	f.Fuzz(func(t *testing.T, data []byte) {
-		rec, err := parseChangeRecord(data)
+		p := filepath.Join(dir, "change.yaml")
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		rec, err := readChangeRecord(p)
 		if err != nil {
+			if !strings.Contains(err.Error(), p) {
+				t.Fatalf("the error does not name the file: %v", err)
+			}
 			return
 		}
 		for _, a := range rec.Approvers {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -34,6 +35,9 @@ func FuzzOpenSLO(f *testing.F) {
 		}
 		objs, err := readOpenSLO([]file{{Abs: p, Rel: "slo.yaml"}})
 		if err != nil {
+			if !strings.Contains(err.Error(), "slo.yaml") {
+				t.Fatalf("the error does not name the file: %v", err)
+			}
 			return
 		}
 		for _, o := range objs {

@@ -52,7 +52,8 @@ test_mig008_rename_denied_outside_cleanup if {
 	d := one("postgres", rename_column)
 	"MIG008" in denied(d)
 	[v] := [v | some v in migrations.deny; v.rule == "MIG008"] with input as d
-	v.msg == "RENAME COLUMN renames users.email to email_address while the released code still uses the old name; rename in a cleanup release after an expand release"
+	v.msg == "RENAME COLUMN renames users.email to email_address while the released code still uses the old name; rename in a cleanup release after an expand release (read as PostgreSQL)"
+
 	# MySQL: RENAME TABLE users TO accounts;
 	"MIG008" in denied(one("mysql", {"kind": "rename_table", "table": "users", "objects": ["users", "accounts"], "renames": true, "backward_incompatible": true}))
 }
@@ -61,8 +62,10 @@ test_mig008_rename_passes_in_cleanup_release if {
 	m := mig("postgres", {}, [stmt(rename_column)])
 	not "MIG008" in denied(doc("production", ["cleanup"], [m]))
 	not "MIG008" in denied_with(doc("production", [], [m]), {"migrations": {"cleanup_release": true}})
+
 	# renaming a table created in the same release is harmless
 	not "MIG008" in denied(one("postgres", object.union(rename_column, {"new_table": true})))
+
 	# an index rename breaks nobody
 	not "MIG008" in denied(one("postgres", {"kind": "rename_index", "renames": true, "objects": ["a", "b"]}))
 }
@@ -73,10 +76,12 @@ test_mig009_drop_denied_outside_cleanup if {
 	d := one("postgres", drop)
 	"MIG009" in denied(d)
 	[v] := [v | some v in migrations.deny; v.rule == "MIG009"] with input as d
-	v.msg == "DROP COLUMN users.legacy_plan while the released code may still use it; drop in a cleanup release after an expand release"
+	v.msg == "DROP COLUMN users.legacy_plan while the released code may still use it; drop in a cleanup release after an expand release (read as PostgreSQL)"
 	"MIG009" in denied(one("mysql", {"kind": "drop_table", "table": "sessions", "destructive": true, "backward_incompatible": true}))
+
 	# the same in a cleanup release
 	not "MIG009" in denied(doc("staging", ["cleanup"], [mig("postgres", {}, [stmt(drop)])]))
+
 	# dropping an index is not a contract, nor is dropping a default (MIG018)
 	not "MIG009" in denied(one("postgres", {"kind": "drop_index", "table": "users_email"}))
 	not "MIG009" in denied(one("postgres", {"kind": "drop_default", "table": "users", "backward_incompatible": true}))
@@ -88,6 +93,7 @@ test_mig010_drop_database_always_denied if {
 	"MIG010" in denied(one("postgres", dropdb))
 	"MIG010" in denied(doc("staging", ["cleanup"], [mig("mysql", {}, [stmt(dropdb)])]))
 	not "MIG009" in denied(one("postgres", dropdb))
+
 	# -- CREATE DATABASE analytics;
 	not "MIG010" in denied(one("postgres", {"kind": "create_database", "objects": ["analytics"]}))
 }
@@ -98,14 +104,22 @@ test_mig018_drop_default if {
 	"MIG018" in denied(one("postgres", dd))
 	"MIG018" in denied(one("mysql", dd))
 	not "MIG018" in denied(doc("staging", ["cleanup"], [mig("postgres", {}, [stmt(dd)])]))
+
 	# -- ALTER TABLE users ALTER COLUMN plan SET DEFAULT 'free';
 	not "MIG018" in denied(one("postgres", {"kind": "set_default", "table": "users", "adds_default": true}))
 }
 
 # -- TRUNCATE sessions;  /  DELETE FROM sessions;
 test_mig019_destroys_data if {
-	"MIG019" in denied(one("postgres", {"kind": "truncate", "table": "sessions", "destructive": true}))
+	"MIG019" in denied(one("postgres", {"kind": "truncate", "table": "sessions", "destructive": true, "cascade": true}))
+
+	# -- TRUNCATE sessions;  empties only the table it names: a warning
+	truncate := one("postgres", {"kind": "truncate", "table": "sessions", "destructive": true})
+	not "MIG019" in denied(truncate)
+	"MIG037" in warned(truncate)
+	not "MIG037" in warned(one("postgres", {"kind": "truncate", "table": "sessions", "destructive": true, "cascade": true}))
 	"MIG019" in denied(one("mysql", {"kind": "delete", "table": "sessions", "destructive": true, "data_change_without_where": true}))
+
 	# -- DELETE FROM sessions WHERE expires_at < now();
 	not "MIG019" in denied(one("postgres", {"kind": "delete", "table": "sessions"}))
 }
@@ -114,6 +128,7 @@ test_mig019_destroys_data if {
 test_mig020_update_without_where if {
 	"MIG020" in warned(one("postgres", {"kind": "update", "table": "users", "data_change_without_where": true}))
 	"MIG020" in warned(one("mysql", {"kind": "update", "table": "users", "data_change_without_where": true}))
+
 	# -- UPDATE users SET plan = 'free' WHERE plan IS NULL;
 	not "MIG020" in warned(one("postgres", {"kind": "update", "table": "users"}))
 }
@@ -124,12 +139,16 @@ test_mig021_production_needs_a_down if {
 	"MIG021" in denied(d)
 	[v] := [v | some v in migrations.deny; v.rule == "MIG021"] with input as d
 	v.location == {"path": "db/migrations/20240102_contract.sql", "start_line": 1, "end_line": 1}
+
 	# outside production it is not asked for
 	not "MIG021" in denied(doc("staging", [], [m]))
+
 	# -- relgate:irreversible
 	not "MIG021" in denied(doc("production", [], [object.union(m, {"irreversible": true})]))
+
 	# with a down migration
 	not "MIG021" in denied(doc("production", [], [object.union(m, {"has_down": true})]))
+
 	# Flyway repeatable migrations have no undo
 	not "MIG021" in denied(doc("production", [], [object.union(m, {"repeatable": true})]))
 }
@@ -140,8 +159,9 @@ test_mig022_down_destroys_data if {
 	"MIG022" in warned(doc("staging", [], [down]))
 	col := mig("postgres", {"direction": "down"}, [stmt({"kind": "drop_column", "table": "invoices", "columns": ["due"], "destructive": true})])
 	[v] := [v | some v in migrations.warn; v.rule == "MIG022"] with input as doc("staging", [], [col])
-	v.msg == "down migration db/migrations/20240102_contract.sql: DROP COLUMN invoices.due destroys data"
+	v.msg == "down migration db/migrations/20240102_contract.sql: DROP COLUMN invoices.due destroys data (read as PostgreSQL)"
 	not "MIG009" in denied(doc("staging", [], [down]))
+
 	# -- (down) DROP INDEX invoices_due;
 	safe := mig("postgres", {"direction": "down"}, [stmt({"kind": "drop_index", "table": "invoices_due"})])
 	not "MIG022" in warned(doc("staging", [], [safe]))
@@ -165,6 +185,7 @@ test_mig024_edited_migration if {
 	[v] := [v | some v in migrations.deny; v.rule == "MIG024"] with input as d
 	v.msg == "goose migration db/migrations/20240102_contract.sql was modified by the change"
 	not "MIG024" in denied(doc("staging", [], [mig("postgres", {}, [])]))
+
 	# Flyway repeatable migrations are meant to change
 	not "MIG024" in denied(doc("staging", [], [mig("postgres", {"change": "modified", "repeatable": true}, [])]))
 }

@@ -46,7 +46,7 @@ test_mig001_index_without_concurrently if {
 	v.severity == "high"
 	v.location == {"path": "db/migrations/0002_change.up.sql", "start_line": 3, "end_line": 3}
 	v.fingerprint == "fp-1"
-	v.msg == "CREATE INDEX on users (email) without CONCURRENTLY blocks writes to the table while the index builds"
+	v.msg == "CREATE INDEX on users (email) without CONCURRENTLY takes a SHARE lock: writes to the table wait while the index builds (read as PostgreSQL)"
 }
 
 # -- CREATE INDEX CONCURRENTLY users_email ON users (email);
@@ -67,6 +67,7 @@ test_mig001_not_for_mysql if {
 # -- DROP INDEX users_email;
 test_mig002_drop_index_without_concurrently if {
 	"MIG002" in denied(one("postgres", {"kind": "drop_index", "table": "users_email", "lock": "ACCESS EXCLUSIVE"}))
+
 	# -- DROP INDEX CONCURRENTLY users_email;
 	not "MIG002" in denied(one("postgres", {"kind": "drop_index", "table": "users_email", "concurrently": true, "lock": "SHARE UPDATE EXCLUSIVE"}))
 }
@@ -76,9 +77,11 @@ test_mig003_concurrently_in_transaction if {
 	d := one("postgres", {"kind": "create_index", "table": "users", "concurrently": true, "in_transaction": true})
 	"MIG003" in denied(d)
 	[v] := [v | some v in migrations.deny; v.rule == "MIG003"] with input as d
-	v.msg == "CREATE INDEX cannot run inside a transaction, and this golang-migrate migration runs in one"
+	v.msg == "CREATE INDEX cannot run inside a transaction, and this golang-migrate migration runs in one (read as PostgreSQL)"
+
 	# -- VACUUM FULL users; inside BEGIN … COMMIT
 	"MIG003" in denied(one("postgres", {"kind": "vacuum", "in_transaction": true}))
+
 	# -- (-- +goose NO TRANSACTION) CREATE INDEX CONCURRENTLY ON users (email);
 	not "MIG003" in denied(one("postgres", {"kind": "create_index", "table": "users", "concurrently": true}))
 }
@@ -87,8 +90,10 @@ test_mig003_concurrently_in_transaction if {
 test_mig004_foreign_key_without_not_valid if {
 	fk := {"kind": "add_constraint", "table": "orders", "adds_constraint": "foreign_key", "lock": "SHARE ROW EXCLUSIVE"}
 	"MIG004" in denied(one("postgres", fk))
+
 	# -- … REFERENCES users (id) NOT VALID;
 	not "MIG004" in denied(one("postgres", object.union(fk, {"not_valid": true})))
+
 	# MySQL: ALTER TABLE orders ADD CONSTRAINT … FOREIGN KEY …; and the
 	# same after SET foreign_key_checks = 0 (the scanner reports not_valid).
 	"MIG004" in denied(one("mysql", object.union(fk, {"lock": "SHARED"})))
@@ -107,6 +112,7 @@ test_mig005_not_null_without_default if {
 	col := {"kind": "add_column", "table": "users", "columns": ["plan"], "not_null_without_default": true, "backward_incompatible": true}
 	"MIG005" in denied(one("postgres", col))
 	"MIG005" in denied(one("mysql", col))
+
 	# -- ALTER TABLE users ADD COLUMN plan text NOT NULL DEFAULT 'free';
 	not "MIG005" in denied(one("postgres", {"kind": "add_column", "table": "users", "adds_default": true}))
 	not "MIG005" in denied(one("mysql", {"kind": "add_column", "table": "users", "adds_default": true}))
@@ -118,6 +124,7 @@ test_mig006_volatile_default if {
 	"MIG006" in denied(one("postgres", col))
 	"MIG006" in denied(one("mysql", col))
 	not "MIG016" in denied(one("postgres", col))
+
 	# -- ALTER TABLE users ADD COLUMN created_at timestamptz DEFAULT now();
 	not "MIG006" in denied(one("postgres", {"kind": "add_column", "table": "users", "adds_default": true}))
 }
@@ -135,6 +142,7 @@ test_mig007_type_change if {
 test_mig011_unique_constraint if {
 	u := {"kind": "add_constraint", "table": "users", "adds_constraint": "unique", "lock": "ACCESS EXCLUSIVE"}
 	"MIG011" in denied(one("postgres", u))
+
 	# -- … ADD CONSTRAINT users_email_key UNIQUE USING INDEX users_email_idx;
 	not "MIG011" in denied(one("postgres", object.union(u, {"using_index": true})))
 	not "MIG011" in denied(one("mysql", object.union(u, {"lock": "NONE"})))
@@ -146,11 +154,25 @@ test_mig012_lock_timeout if {
 	d := one("postgres", a)
 	"MIG012" in denied(d)
 	[v] := [v | some v in migrations.deny; v.rule == "MIG012"] with input as d
-	v.msg == "ADD COLUMN takes a ACCESS EXCLUSIVE lock on users with no lock_timeout set before it"
+	v.msg == "ADD COLUMN takes an ACCESS EXCLUSIVE lock on users with no lock_timeout set before it (read as PostgreSQL)"
+
 	# -- SET lock_timeout = '5s'; ALTER TABLE users ADD COLUMN note text;
 	not "MIG012" in denied(one("postgres", object.union(a, {"lock_timeout_set": true})))
-	# CREATE INDEX CONCURRENTLY's SHARE UPDATE EXCLUSIVE does not block
-	not "MIG012" in denied(one("postgres", {"kind": "create_index", "concurrently": true, "lock": "SHARE UPDATE EXCLUSIVE", "lock_timeout_set": false}))
+
+	# CREATE INDEX CONCURRENTLY and COMMENT ON wait for SHARE UPDATE
+	# EXCLUSIVE behind any DDL, and queue what comes after them
+	"MIG012" in denied(one("postgres", {"kind": "create_index", "concurrently": true, "lock": "SHARE UPDATE EXCLUSIVE", "lock_timeout_set": false}))
+	"MIG012" in denied(one("postgres", {"kind": "comment", "table": "users", "lock": "SHARE UPDATE EXCLUSIVE", "lock_timeout_set": false}))
+
+	# -- UPDATE users SET plan = 'free' WHERE id = 1;  row locks only
+	not "MIG012" in denied(one("postgres", {"kind": "update", "table": "users", "lock": "ROW EXCLUSIVE", "lock_timeout_set": false}))
+
+	# -- ALTER TABLE users ADD COLUMN note text, ALGORITHM=INSTANT, LOCK=NONE;  (MySQL, online)
+	not "MIG012" in denied(one("mysql", {"kind": "add_column", "table": "users", "lock": "NONE", "concurrently": true, "algorithm": "INSTANT", "lock_timeout_set": false}))
+	my := one("mysql", {"kind": "add_column", "table": "users", "lock": "NONE", "lock_timeout_set": false})
+	[w] := [w | some w in migrations.deny; w.rule == "MIG012"] with input as my
+	w.msg == "ADD COLUMN takes a metadata lock on users with no lock_wait_timeout set before it (read as MySQL)"
+
 	# MySQL: every DDL waits for its metadata lock
 	"MIG012" in denied(one("mysql", object.union(a, {"lock": "NONE"})))
 	not "MIG012" in denied(one("mysql", {"kind": "add_column", "lock": "NONE", "lock_timeout_set": true}))
@@ -161,6 +183,7 @@ test_mig012_lock_timeout if {
 test_mig015_nested_transaction if {
 	"MIG015" in denied(one("postgres", {"kind": "begin", "in_transaction": true}))
 	"MIG015" in denied(one("mysql", {"kind": "begin", "in_transaction": true}))
+
 	# -- (plain SQL) BEGIN; … COMMIT;
 	not "MIG015" in denied(one("postgres", {"kind": "begin"}))
 }
@@ -170,7 +193,8 @@ test_mig016_rewrite if {
 	"MIG016" in denied(one("postgres", {"kind": "vacuum", "table": "users", "rewrites_table": true, "lock": "ACCESS EXCLUSIVE"}))
 	pk := one("mysql", {"kind": "add_constraint", "table": "users", "adds_constraint": "primary_key", "rewrites_table": true, "lock": "NONE"})
 	[v] := [v | some v in migrations.deny; v.rule == "MIG016"] with input as pk
-	v.msg == "ADD CONSTRAINT PRIMARY KEY rewrites every row of users while it is locked"
+	v.msg == "ADD CONSTRAINT PRIMARY KEY rewrites every row of users while it is locked (read as MySQL)"
+
 	# -- VACUUM users;
 	not "MIG016" in denied(one("postgres", {"kind": "vacuum", "table": "users", "lock": "SHARE UPDATE EXCLUSIVE"}))
 }
@@ -180,6 +204,7 @@ test_mig017_set_not_null if {
 	s := {"kind": "set_not_null", "table": "users", "columns": ["email"], "adds_constraint": "not_null", "backward_incompatible": true}
 	"MIG017" in denied(one("postgres", s))
 	not "MIG017" in denied(one("postgres", object.union(s, {"new_table": true})))
+
 	# -- ALTER TABLE users ALTER COLUMN email DROP NOT NULL;
 	not "MIG017" in denied(one("postgres", {"kind": "drop_not_null", "table": "users"}))
 }
@@ -188,8 +213,10 @@ test_mig017_set_not_null if {
 test_mig013_not_idempotent if {
 	"MIG013" in warned(one("postgres", {"kind": "create_table", "table": "users", "idempotent": false}))
 	"MIG013" in warned(one("mysql", {"kind": "create_table", "table": "users", "idempotent": false}))
+
 	# -- CREATE TABLE IF NOT EXISTS users (id bigint);
 	not "MIG013" in warned(one("postgres", {"kind": "create_table", "table": "users", "idempotent": true}))
+
 	# MySQL has no CREATE INDEX IF NOT EXISTS: nothing to ask for
 	not "MIG013" in warned(one("mysql", {"kind": "create_index", "table": "users", "idempotent": false}))
 }
@@ -199,10 +226,12 @@ test_mig014_types if {
 	d := one("postgres", {"kind": "create_table", "table": "users", "types": ["int4", "timestamp", "varchar"]})
 	"MIG014" in warned(d)
 	[v] := [v | some v in migrations.warn; v.rule == "MIG014"] with input as d
-	v.msg == "CREATE TABLE on users uses int4 (use bigint), timestamp (use timestamptz), varchar (use text)"
+	v.msg == "CREATE TABLE on users uses int4 (use bigint), timestamp (use timestamptz), varchar (use text) (read as PostgreSQL)"
 	"MIG014" in warned(one("mysql", {"kind": "add_column", "table": "users", "types": ["timestamp"]}))
+
 	# -- CREATE TABLE users (id bigint, name text, seen timestamptz);
 	not "MIG014" in warned(one("postgres", {"kind": "create_table", "table": "users", "types": ["int8", "text", "timestamptz"]}))
+
 	# varchar is MySQL's ordinary string type
 	not "MIG014" in warned(one("mysql", {"kind": "create_table", "table": "users", "types": ["bigint", "varchar"]}))
 }
@@ -210,6 +239,7 @@ test_mig014_types if {
 test_unchanged_migrations_are_not_judged if {
 	m := object.union(mig("postgres", [stmt({"kind": "create_index", "table": "users", "lock": "SHARE"})]), {"change": "unchanged", "in_change": false})
 	count(migrations.deny) == 0 with input as doc("production", [m])
+
 	# no change range given: every migration is judged
 	u := object.union(m, {"change": "unknown"})
 	"MIG001" in denied(doc("production", [u]))

@@ -293,6 +293,7 @@ func firstLast(toks []token, from, to int) (first, last int, ok bool) {
 type token struct {
 	start, end         int
 	comment, semicolon bool
+	long               bool // an identifier longer than PostgreSQL keeps
 }
 
 // parseErrorf builds a parse error fact at the line of off.

@@ -2,6 +2,7 @@ package migrations
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/pingcap/tidb/pkg/parser/ast"
@@ -144,7 +145,7 @@ func myAlterTable(st *ast.AlterTableStmt) (acts []engine.Statement, renames [][2
 			continue
 		case ast.AlterTableAddColumns:
 			for _, c := range sp.NewColumns {
-				a := myAddColumn(s, c)
+				a := myAddColumn(s, c, exprDefaultRE.MatchString(st.Text()))
 				a.Idempotent = sp.IfNotExists
 				acts = append(acts, a)
 			}
@@ -217,8 +218,12 @@ func myAlterTable(st *ast.AlterTableStmt) (acts []engine.Statement, renames [][2
 	for i := range acts {
 		if algorithm != "" {
 			acts[i].Algorithm = algorithm
-			if algorithm == "COPY" {
+			switch algorithm {
+			case "COPY":
 				acts[i].RewritesTable, acts[i].Lock = true, myLockShared
+			case "INPLACE", "INSTANT":
+				// MySQL refuses the statement rather than copy the table.
+				acts[i].RewritesTable = false
 			}
 		}
 		if lock != "" && lock != "DEFAULT" {
@@ -232,7 +237,14 @@ func myAlterTable(st *ast.AlterTableStmt) (acts []engine.Statement, renames [][2
 	return acts, renames
 }
 
-func myAddColumn(s engine.Statement, c *ast.ColumnDef) engine.Statement {
+// exprDefaultRE finds DEFAULT (expression), MySQL 8's expression default,
+// which the TiDB parser keeps without its parentheses.
+var exprDefaultRE = regexp.MustCompile(`(?i)\bDEFAULT\s*\(`)
+
+// myAddColumn reads ADD COLUMN. parenDefault says the statement writes a
+// parenthesised DEFAULT somewhere: with a function call it is an
+// expression default, which MySQL cannot add in place.
+func myAddColumn(s engine.Statement, c *ast.ColumnDef, parenDefault bool) engine.Statement {
 	s.Kind = "add_column"
 	s.Columns = []string{c.Name.Name.O}
 	s.Types = []string{myType(c.Tp)}
@@ -246,12 +258,17 @@ func myAddColumn(s engine.Statement, c *ast.ColumnDef) engine.Statement {
 		case ast.ColumnOptionDefaultValue:
 			hasDefault = true
 			s.VolatileDefault = s.VolatileDefault || myVolatile(o.Expr)
+			if f, ok := o.Expr.(*ast.FuncCallExpr); ok && (parenDefault || !nowFuncs[f.FnName.L]) {
+				// An expression default is computed for every existing
+				// row: the table is copied while writes wait.
+				s.RewritesTable, s.Lock = true, myLockShared
+			}
 		case ast.ColumnOptionAutoIncrement:
-			filled, s.VolatileDefault, s.RewritesTable = true, true, true
+			filled, s.VolatileDefault, s.RewritesTable, s.Lock = true, true, true, myLockShared
 		case ast.ColumnOptionGenerated:
 			filled = true
 			if o.Stored {
-				s.RewritesTable = true
+				s.RewritesTable, s.Lock = true, myLockShared
 			}
 		case ast.ColumnOptionUniqKey:
 			s.AddsConstraint = constraintUnique
@@ -374,6 +391,10 @@ func myVolatile(e ast.ExprNode) bool {
 	}
 	return false
 }
+
+// nowFuncs are the CURRENT_TIMESTAMP spellings MySQL accepts as a plain
+// (not expression) default of a temporal column.
+var nowFuncs = map[string]bool{"current_timestamp": true, "now": true, "localtime": true, "localtimestamp": true}
 
 type funcVisitor struct{ names []string }
 

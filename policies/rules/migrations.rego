@@ -187,11 +187,39 @@ deny contains v if {
 	md := rego.metadata.rule()
 	some m in up_migrations
 	some s in m.statements
+	v := stmt_finding(md, m, s, locked_validation(m, s))
+}
+
+locked_validation(_, s) := msg if {
 	s.kind in {"add_constraint", "add_column"}
 	not s.new_table
 	object.get(s, "adds_constraint", "") in {"foreign_key", "check"}
 	not s.not_valid
-	v := stmt_finding(md, m, s, sprintf("adding a %s constraint to %s checks every existing row while writes wait; add it NOT VALID and validate it separately", [replace(s.adds_constraint, "_", " "), s.table]))
+	msg := sprintf("adding a %s constraint to %s checks every existing row while writes wait; add it NOT VALID and validate it separately", [replace(s.adds_constraint, "_", " "), s.table])
+}
+
+# VALIDATE in the transaction that added the constraint NOT VALID still
+# holds the ADD's lock while every row is checked: nothing was gained.
+locked_validation(m, s) := msg if {
+	m.dialect == "postgres"
+	s.kind == "validate_constraint"
+	s.in_transaction
+	some c in m.statements
+	c.kind == "add_constraint"
+	c.not_valid
+	c.in_transaction
+	c.line < s.line
+	table_key(c.table) == table_key(s.table)
+	c.objects[0] == s.objects[0]
+	not committed_between(m, c.line, s.line)
+	msg := sprintf("constraint %s is validated in the transaction that added it NOT VALID: the table stays locked while every row is checked; validate it in a later migration", [s.objects[0]])
+}
+
+committed_between(m, from, to) if {
+	some e in m.statements
+	e.kind in {"commit", "rollback"}
+	e.line >= from
+	e.line <= to
 }
 
 # METADATA
@@ -314,6 +342,12 @@ locking(m, s) if {
 	not s.lock in row_locks
 }
 
+# LOCK TABLE holds even its weakest mode to the end of the transaction.
+locking(m, s) if {
+	m.dialect == "postgres"
+	s.kind == "lock"
+}
+
 row_locks := {"ROW EXCLUSIVE", "ROW SHARE", "ACCESS SHARE"}
 
 # Every MySQL DDL statement takes an exclusive metadata lock, if only for
@@ -375,22 +409,38 @@ deny contains v if {
 #   BEGIN inside the transaction the tool already opened does not nest:
 #   PostgreSQL warns and ignores it, and the COMMIT that follows commits
 #   the tool's transaction half-way; MySQL commits the open transaction.
-#   Either way the migration is no longer atomic.
+#   A COMMIT or ROLLBACK with no BEGIN of its own ends the tool's
+#   transaction too. Either way the migration is no longer atomic.
 # custom:
 #   id: MIG015
 #   severity: medium
 #   remediation: |
-#     Remove BEGIN/COMMIT from the file and let the tool's transaction
-#     cover it, or tell the tool not to open one.
+#     Remove BEGIN/COMMIT/ROLLBACK from the file and let the tool's
+#     transaction cover it, or tell the tool not to open one.
 # related_resources:
 #   - ref: https://squawkhq.com/docs/transaction-nesting
 deny contains v if {
 	md := rego.metadata.rule()
 	some m in up_migrations
-	some s in m.statements
-	s.kind == "begin"
+	some i, s in m.statements
 	s.in_transaction
-	v := stmt_finding(md, m, s, sprintf("BEGIN inside the transaction this %s migration already runs in", [m.tool]))
+	v := stmt_finding(md, m, s, nesting(m, i, s))
+}
+
+nesting(m, _, s) := sprintf("BEGIN inside the transaction this %s migration already runs in", [m.tool]) if s.kind == "begin"
+
+# COMMIT or ROLLBACK with no BEGIN before it, in a migration the tool (or
+# PostgreSQL's implicit multi-statement transaction) runs in one, ends the
+# tool's transaction half-way.
+nesting(m, i, s) := sprintf("%s ends the transaction this %s migration runs in, half-way", [upper(s.kind), m.tool]) if {
+	s.kind in {"commit", "rollback"}
+	not begun_before(m, i)
+}
+
+begun_before(m, i) if {
+	some j, b in m.statements
+	j < i
+	b.kind == "begin"
 }
 
 # METADATA
@@ -492,6 +542,28 @@ rerun_problem(m, s) := sprintf("%s %s has no IF [NOT] EXISTS and fails if the mi
 rerun_problem(m, s) := sprintf("%s on %s has no IF [NOT] EXISTS form and runs outside a transaction: a half-applied migration cannot be re-run", [action(s), target(s)]) if {
 	m.dialect == "postgres"
 	s.kind in unguardable
+	not dropped_first(m, s)
+}
+
+# dropped_first: DROP CONSTRAINT IF EXISTS of the same name before an ADD
+# CONSTRAINT makes the pair re-runnable.
+dropped_first(m, s) if {
+	s.kind == "add_constraint"
+	some d in m.statements
+	d.kind == "drop_constraint"
+	d.idempotent
+	d.line < s.line
+	table_key(d.table) == table_key(s.table)
+	d.objects[0] == s.objects[0]
+	not added_between(m, s, d.line)
+}
+
+added_between(m, s, from) if {
+	some a in m.statements
+	a.kind == "add_constraint"
+	a.line > from
+	a.line < s.line
+	a.objects[0] == s.objects[0]
 }
 
 # unguardable ALTER TABLE actions: no IF [NOT] EXISTS form exists.

@@ -51,6 +51,12 @@ warn contains v if {
 	v := stmt_finding(md, m, s, sprintf("%s on %s uses %s; use an identity column", [upper(replace(s.kind, "_", " ")), s.table, concat(", ", serials)]))
 }
 
+# PostgreSQL's parser has already folded unquoted names; MySQL's columns
+# compare without case.
+column_key(m, c) := lower(c) if m.dialect == "mysql"
+
+column_key(m, c) := c if m.dialect != "mysql"
+
 serial_types := {"serial", "serial2", "serial4", "serial8", "smallserial", "bigserial"}
 
 # METADATA
@@ -197,7 +203,7 @@ deny contains v if {
 	some m in up_migrations
 	some s in m.statements
 	s.kind == "update"
-	cols := [lower(c) | some c in object.get(s, "columns", [])]
+	cols := [column_key(m, c) | some c in object.get(s, "columns", [])]
 	dups := {c | some i, c in cols; some j, d in cols; i < j; c == d}
 	count(dups) > 0
 	v := stmt_finding(md, m, s, sprintf("UPDATE of %s assigns %s more than once", [s.table, concat(", ", sort(dups))]))

@@ -249,3 +249,64 @@ test_down_direction_is_not_judged_for_safety if {
 	m := object.union(mig("postgres", [stmt({"kind": "create_index", "table": "users", "lock": "SHARE"})]), {"direction": "down"})
 	not "MIG001" in denied(doc("staging", [m]))
 }
+
+# -- BEGIN; ALTER TABLE e ADD CONSTRAINT fk … NOT VALID; ALTER TABLE e VALIDATE CONSTRAINT fk; COMMIT;
+test_mig004_validate_in_the_adding_transaction if {
+	add := stmt({"line": 2, "kind": "add_constraint", "table": "e", "objects": ["fk", "u"], "adds_constraint": "foreign_key", "not_valid": true, "in_transaction": true})
+	val := stmt({"line": 3, "kind": "validate_constraint", "table": "e", "objects": ["fk"], "validates_constraint": true, "in_transaction": true})
+	d := doc("staging", [mig("postgres", [add, val])])
+	[v] := [v | some v in migrations.deny; v.rule == "MIG004"] with input as d
+	v.location.start_line == 3
+
+	# -- … COMMIT; between them, or no transaction at all
+	commit := stmt({"line": 3, "kind": "commit", "in_transaction": true})
+	later := object.union(val, {"line": 4, "in_transaction": false})
+	not "MIG004" in denied(doc("staging", [mig("postgres", [add, commit, later])]))
+	not "MIG004" in denied(doc("staging", [mig("postgres", [object.union(add, {"in_transaction": false}), object.union(val, {"in_transaction": false})])]))
+}
+
+# -- (goose, in its transaction) INSERT …; COMMIT;
+test_mig015_commit_of_the_tools_transaction if {
+	d := doc("staging", [mig("postgres", [stmt({"line": 2, "kind": "insert", "in_transaction": true}), stmt({"line": 3, "kind": "commit", "in_transaction": true})])])
+	[v] := [v | some v in migrations.deny; v.rule == "MIG015"] with input as d
+	v.msg == "COMMIT ends the transaction this golang-migrate migration runs in, half-way (read as PostgreSQL)"
+
+	# -- BEGIN; …; COMMIT;  (plain SQL)
+	not "MIG015" in denied(doc("staging", [mig("postgres", [stmt({"line": 1, "kind": "begin"}), stmt({"line": 3, "kind": "commit", "in_transaction": true})])]))
+}
+
+# -- CREATE TABLE t (…); inside BEGIN … COMMIT, a TEMP table, an unnamed CREATE INDEX CONCURRENTLY
+test_mig013_false_alarms if {
+	not "MIG013" in warned(one("postgres", {"kind": "create_table", "table": "t", "idempotent": false, "in_transaction": true}))
+	not "MIG013" in warned(one("postgres", {"kind": "create_table", "table": "t", "idempotent": false, "temporary": true}))
+	not "MIG013" in warned(one("postgres", {"kind": "create_index", "table": "t", "idempotent": false, "concurrently": true}))
+	"MIG013" in warned(one("postgres", {"kind": "create_index", "table": "t", "idempotent": false, "concurrently": true, "objects": ["t_a"]}))
+
+	# -- ALTER TABLE t ENABLE ROW LEVEL SECURITY;  (no transaction, no guard exists)
+	"MIG013" in warned(one("postgres", {"kind": "enable_row_security", "table": "t", "idempotent": false}))
+
+	# -- ALTER TABLE e DROP CONSTRAINT IF EXISTS fk; ALTER TABLE e ADD CONSTRAINT fk …;
+	drop := stmt({"line": 1, "kind": "drop_constraint", "table": "e", "objects": ["fk"], "idempotent": true})
+	add := stmt({"line": 2, "kind": "add_constraint", "table": "e", "objects": ["fk"], "adds_constraint": "foreign_key", "not_valid": true, "idempotent": false})
+	not "MIG013" in warned(doc("staging", [mig("postgres", [drop, add])]))
+	"MIG013" in warned(doc("staging", [mig("postgres", [drop, add, object.union(add, {"line": 3, "fingerprint": "fp-3"})])]))
+}
+
+# -- ALTER TABLE users ADD CONSTRAINT email_nn CHECK (email IS NOT NULL) NOT VALID;
+# -- ALTER TABLE users VALIDATE CONSTRAINT email_nn;   (an earlier migration)
+# -- ALTER TABLE users ALTER COLUMN email SET NOT NULL;
+test_mig017_after_a_valid_check if {
+	chk := stmt({"line": 1, "kind": "add_constraint", "table": "users", "objects": ["email_nn"], "adds_constraint": "check", "not_null_check": "email", "not_valid": true})
+	val := stmt({"line": 2, "kind": "validate_constraint", "table": "users", "objects": ["email_nn"]})
+	earlier := object.union(mig("postgres", [chk, val]), {"path": "db/migrations/0001_check.up.sql", "change": "unchanged"})
+	set := stmt({"line": 1, "kind": "set_not_null", "table": "users", "columns": ["email"], "lock": "ACCESS EXCLUSIVE"})
+	not "MIG017" in denied(doc("staging", [earlier, mig("postgres", [set])]))
+
+	# without the VALIDATE the check proves nothing
+	unvalidated := object.union(mig("postgres", [chk]), {"path": "db/migrations/0001_check.up.sql", "change": "unchanged"})
+	"MIG017" in denied(doc("staging", [unvalidated, mig("postgres", [set])]))
+
+	# a check on another column proves nothing either
+	other := object.union(mig("postgres", [object.union(chk, {"not_null_check": "name", "not_valid": false})]), {"path": "db/migrations/0001_check.up.sql", "change": "unchanged"})
+	"MIG017" in denied(doc("staging", [other, mig("postgres", [set])]))
+}

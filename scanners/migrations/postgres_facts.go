@@ -59,7 +59,7 @@ func pgFacts(n *pg.Node) parsed {
 			kind = "create_materialized_view"
 		}
 		t := rangeVar(c.GetInto().GetRel())
-		one(engine.Statement{Kind: kind, Table: t, Idempotent: c.GetIfNotExists()})
+		one(engine.Statement{Kind: kind, Table: t, Idempotent: c.GetIfNotExists(), Temporary: c.GetInto().GetRel().GetRelpersistence() == "t"})
 		p.effect.creates = []string{t}
 	case n.GetIndexStmt() != nil:
 		ix := n.GetIndexStmt()
@@ -99,9 +99,9 @@ func pgFacts(n *pg.Node) parsed {
 		u := n.GetUpdateStmt()
 		s := engine.Statement{Kind: "update", Table: rangeVar(u.GetRelation()), Lock: lockRowExclusive,
 			DataChangeWithoutWhere: u.GetWhereClause() == nil}
-		for _, t := range u.GetTargetList() {
+		for i, t := range u.GetTargetList() {
 			if name := t.GetResTarget().GetName(); name != "" {
-				s.Columns = append(s.Columns, name)
+				s.Columns = append(s.Columns, name+indirection(t.GetResTarget().GetIndirection(), i))
 			}
 		}
 		one(s)
@@ -161,6 +161,10 @@ func pgFacts(n *pg.Node) parsed {
 		// REINDEX locks the index ACCESS EXCLUSIVE (and its table SHARE):
 		// every query that would use the index waits.
 		s := engine.Statement{Kind: "reindex", Table: cmp.Or(rangeVar(r.GetRelation()), r.GetName()), Lock: lockAccessExclusive}
+		if r.GetKind() == pg.ReindexObjectType_REINDEX_OBJECT_SYSTEM {
+			// The catalogs have no CONCURRENTLY form.
+			s.Kind = "reindex_system"
+		}
 		for _, o := range r.GetParams() {
 			if o.GetDefElem().GetDefname() == "concurrently" && defTrue(o.GetDefElem()) {
 				s.Concurrently, s.Lock = true, lockShareUpdateExcl

@@ -1,6 +1,7 @@
 package migrations
 
 import (
+	"fmt"
 	"strings"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
@@ -137,6 +138,26 @@ func notNullCheck(e *pg.Node) string {
 		return names(cr.GetFields())
 	}
 	return ""
+}
+
+// indirection names the part of a column an UPDATE target sets (a.x,
+// a[1]): two targets on one composite or array column set different
+// parts. An index that is not a constant is told apart by position.
+func indirection(ind []*pg.Node, pos int) string {
+	var b strings.Builder
+	for _, n := range ind {
+		switch {
+		case n.GetString_() != nil:
+			b.WriteString("." + n.GetString_().GetSval())
+		case n.GetAIndices() != nil:
+			if c := n.GetAIndices().GetUidx().GetAConst(); c != nil && c.GetIval() != nil {
+				fmt.Fprintf(&b, "[%d]", c.GetIval().GetIval())
+			} else {
+				fmt.Fprintf(&b, "[#%d]", pos)
+			}
+		}
+	}
+	return b.String()
 }
 
 func compactSorted(s []string) []string {

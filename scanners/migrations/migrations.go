@@ -157,9 +157,10 @@ func (s *Scanner) scanDir(ctx context.Context, d dirLayout, cs changeSet) ([]eng
 	var migs []engine.Migration
 	var waivers []engine.Waiver
 	changeCreated := map[string]bool{}
+	cols := catalog{}
 	for i, f := range d.files {
 		change := cs.of(f.path)
-		recs, ws, created := parsed[i].records(change, changeCreated)
+		recs, ws, created := parsed[i].records(change, changeCreated, cols)
 		if change == changeAdded {
 			for _, t := range created {
 				changeCreated[t] = true
@@ -245,10 +246,10 @@ func parseFile(f file, text, dialect string) parsedFile {
 // holds. created are the tables created by earlier migrations added in
 // the change; it returns the tables this one creates.
 func record(f file, text, dialect, change string, created map[string]bool) ([]engine.Migration, []engine.Waiver, []string) {
-	return parseFile(f, text, dialect).records(change, created)
+	return parseFile(f, text, dialect).records(change, created, nil)
 }
 
-func (pf parsedFile) records(change string, created map[string]bool) ([]engine.Migration, []engine.Waiver, []string) {
+func (pf parsedFile) records(change string, created map[string]bool, cols catalog) ([]engine.Migration, []engine.Waiver, []string) {
 	f := pf.f
 	base := engine.Migration{
 		Path: f.path, Tool: f.tool, Version: f.version, Name: f.name, Dialect: pf.dialect,
@@ -268,9 +269,9 @@ func (pf parsedFile) records(change string, created map[string]bool) ([]engine.M
 		m.Direction = sec.direction
 		var a analysis
 		if sec.direction == directionDown {
-			a = sequence(pf.src, pf.scripts[i], pf.dialect, f.path, sec, nil)
+			a = sequence(pf.src, pf.scripts[i], pf.dialect, f.path, sec, nil, nil)
 		} else {
-			a = sequence(pf.src, pf.scripts[i], pf.dialect, f.path, sec, created)
+			a = sequence(pf.src, pf.scripts[i], pf.dialect, f.path, sec, created, cols)
 			m.Irreversible = pf.irreversible
 			m.DownPath = f.downPath
 			made = a.created

@@ -32,9 +32,12 @@ func myFacts(n ast.StmtNode) parsed {
 	switch st := n.(type) {
 	case *ast.CreateTableStmt:
 		s := engine.Statement{Kind: "create_table", Table: tableName(st.Table), Idempotent: st.IfNotExists}
+		cs := tableCharset(st.Options)
+		p.effect.columns = map[string]colDef{}
 		for _, c := range st.Cols {
 			s.Columns = append(s.Columns, c.Name.Name.O)
 			s.Types = append(s.Types, myType(c.Tp))
+			p.effect.columns[columnKey(s.Table, c.Name.Name.O)] = myColumn(c, cs)
 		}
 		one(finishTypes(s))
 		p.effect.creates = []string{s.Table}
@@ -81,7 +84,7 @@ func myFacts(n ast.StmtNode) parsed {
 			p.effect.renames = append(p.effect.renames, [2]string{old, nw})
 		}
 	case *ast.AlterTableStmt:
-		p.actions, p.effect.renames = myAlterTable(st)
+		p.actions, p.effect.renames, p.effect.columns, p.effect.retypes = myAlterTable(st)
 	case *ast.CreateViewStmt:
 		one(engine.Statement{Kind: "create_view", Table: tableName(st.ViewName), Idempotent: st.OrReplace})
 	case *ast.OptimizeTableStmt:
@@ -127,7 +130,7 @@ func myFacts(n ast.StmtNode) parsed {
 
 // myAlterTable gives one action per specification. LOCK and ALGORITHM
 // clauses are not actions: they apply to every other specification.
-func myAlterTable(st *ast.AlterTableStmt) (acts []engine.Statement, renames [][2]string) {
+func myAlterTable(st *ast.AlterTableStmt) (acts []engine.Statement, renames [][2]string, cols map[string]colDef, retypes []retype) {
 	table := tableName(st.Table)
 	lock, algorithm := "", ""
 	for _, sp := range st.Specs {
@@ -145,6 +148,7 @@ func myAlterTable(st *ast.AlterTableStmt) (acts []engine.Statement, renames [][2
 			continue
 		case ast.AlterTableAddColumns:
 			for _, c := range sp.NewColumns {
+				cols = setColumn(cols, columnKey(table, c.Name.Name.O), myColumn(c, ""))
 				a := myAddColumn(s, c, exprDefaultRE.MatchString(st.Text()))
 				a.Idempotent = sp.IfNotExists
 				acts = append(acts, a)
@@ -165,6 +169,15 @@ func myAlterTable(st *ast.AlterTableStmt) (acts []engine.Statement, renames [][2
 			s.Kind, s.ChangesType, s.BackwardIncompatible, s.RewritesTable, s.Lock = "alter_column_type", true, true, true, myLockShared
 			s.Columns = []string{c.Name.Name.O}
 			s.Types = []string{myType(c.Tp)}
+			oldKey := columnKey(table, c.Name.Name.O)
+			if sp.OldColumnName != nil {
+				oldKey = columnKey(table, sp.OldColumnName.Name.O)
+			}
+			def := myColumn(c, "")
+			if !hasOption(c, ast.ColumnOptionAutoIncrement) && !hasOption(c, ast.ColumnOptionGenerated) {
+				retypes = append(retypes, retype{action: len(acts), oldKey: oldKey, newKey: columnKey(table, c.Name.Name.O), def: def})
+			}
+			cols = setColumn(cols, columnKey(table, c.Name.Name.O), def)
 			if sp.OldColumnName != nil && !strings.EqualFold(sp.OldColumnName.Name.O, c.Name.Name.O) {
 				s.Renames = true
 				s.Columns = []string{sp.OldColumnName.Name.O}
@@ -234,7 +247,24 @@ func myAlterTable(st *ast.AlterTableStmt) (acts []engine.Statement, renames [][2
 	if len(acts) == 0 {
 		acts = []engine.Statement{{Kind: "alter_table", Table: table, Lock: myLockNone, Algorithm: algorithm}}
 	}
-	return acts, renames
+	return acts, renames, cols, retypes
+}
+
+func setColumn(cols map[string]colDef, k string, d colDef) map[string]colDef {
+	if cols == nil {
+		cols = map[string]colDef{}
+	}
+	cols[k] = d
+	return cols
+}
+
+func hasOption(c *ast.ColumnDef, tp ast.ColumnOptionType) bool {
+	for _, o := range c.Options {
+		if o.Tp == tp {
+			return true
+		}
+	}
+	return false
 }
 
 // exprDefaultRE finds DEFAULT (expression), MySQL 8's expression default,

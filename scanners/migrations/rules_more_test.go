@@ -98,6 +98,15 @@ var moreRuleCases = []ruleCase{
 	{rule: "MIG015", dialect: MySQL, fail: goose("INSERT INTO t (id) VALUES (1);\nROLLBACK;\n"),
 		pass: goose("INSERT INTO t (id) VALUES (1);\n"), file: "0001_change.sql", line: 3},
 
+	// VARCHAR growth in MySQL: in place under the 255-byte length prefix
+	// (utf8mb4: 63 characters), a table copy across it.
+	{rule: "MIG007", dialect: MySQL, fail: widen("varchar(20)", "varchar(64)"), pass: widen("varchar(20)", "varchar(63)"),
+		file: "0002_widen.up.sql", line: 1},
+	{rule: "MIG007", dialect: MySQL, fail: widen("varchar(20) CHARACTER SET latin1", "varchar(256) CHARACTER SET latin1"),
+		pass: widen("varchar(20) CHARACTER SET latin1", "varchar(255) CHARACTER SET latin1"), file: "0002_widen.up.sql", line: 1},
+	{rule: "MIG007", dialect: MySQL, fail: widen("varchar(300)", "varchar(200)"), pass: widen("varchar(300)", "varchar(400)"),
+		file: "0002_widen.up.sql", line: 1},
+
 	// False alarms the older rules raised.
 	{rule: "MIG017", dialect: Postgres,
 		fail: gm("ALTER TABLE users ADD CONSTRAINT email_nn CHECK (email IS NOT NULL) NOT VALID;\nALTER TABLE users ALTER COLUMN email SET NOT NULL;\n"),
@@ -112,4 +121,13 @@ var moreRuleCases = []ruleCase{
 		pass: plain("ALTER TABLE e DROP CONSTRAINT IF EXISTS fk;\nALTER TABLE e ADD CONSTRAINT fk FOREIGN KEY (u) REFERENCES u (id) NOT VALID;\n"), file: "0001_change.sql", line: 1},
 	{rule: "MIG013", dialect: Postgres, fail: plain("DROP TABLE legacy;\n"),
 		pass: gm("DROP TABLE legacy;\nDROP TABLE legacy_audit;\n"), file: "0001_change.sql", line: 1},
+}
+
+// widen is a MySQL users table with an email column of type from, and a
+// second migration that MODIFYs it to type to.
+func widen(from, to string) map[string]string {
+	return map[string]string{
+		"0001_create.up.sql": "CREATE TABLE IF NOT EXISTS users (id bigint, email " + from + ");\n", "0001_create.down.sql": "SELECT 1;\n",
+		"0002_widen.up.sql": "ALTER TABLE users MODIFY email " + to + ";\n", "0002_widen.down.sql": "SELECT 1;\n",
+	}
 }

@@ -112,6 +112,15 @@ type MigrationsConfig struct {
 	// an expand release: it may drop and rename what the previous version
 	// stopped using. Policies read it as data.relgate.config.migrations.
 	CleanupRelease bool `json:"cleanup_release,omitempty" yaml:"cleanup_release,omitempty"`
+	// AssumeInTransaction says the migration runner wraps every migration
+	// in a transaction (true) or none (false), whatever the directory's
+	// layout implies; unset follows the layout. A file's own opt-out
+	// (goose NO TRANSACTION, dbmate transaction:false, Flyway
+	// executeInTransaction=false) still holds.
+	AssumeInTransaction *bool `json:"assume_in_transaction,omitempty" yaml:"assume_in_transaction,omitempty"`
+	// RequireTableSchema turns on MIG036: every table a PostgreSQL
+	// migration names must be schema-qualified.
+	RequireTableSchema bool `json:"require_table_schema,omitempty" yaml:"require_table_schema,omitempty"`
 }
 
 // DepsConfig configures the dependency scanner as osv-scanner users know

@@ -298,6 +298,19 @@ type Statement struct {
 	UsingIndex bool `json:"using_index"`
 	// Algorithm is MySQL's ALGORITHM clause (INSTANT, INPLACE, COPY).
 	Algorithm string `json:"algorithm,omitempty"`
+	// Cascade is true for TRUNCATE or DROP … CASCADE: it reaches tables and
+	// objects the statement does not name.
+	Cascade bool `json:"cascade,omitempty"`
+	// Temporary is true for a TEMPORARY table, which lives only in the
+	// session that creates it.
+	Temporary bool `json:"temporary,omitempty"`
+	// LongNames are the identifiers the statement names that are longer
+	// than the dialect allows (PostgreSQL truncates past 63 bytes, MySQL
+	// refuses past 64 characters).
+	LongNames []string `json:"long_names,omitempty"`
+	// NotNullCheck is the column a CHECK (column IS NOT NULL) constraint
+	// covers: once it is valid, PostgreSQL 12+ sets NOT NULL without a scan.
+	NotNullCheck string `json:"not_null_check,omitempty"`
 }
 
 // SLO is one objective of a service-level objective and its current state,

@@ -60,6 +60,7 @@ func New(name string, t Target, cfg *config.Config) (Scanner, error) {
 		o := migrations.Options{Dir: t.Dir, Base: t.Base, Staged: t.Staged}
 		if cfg != nil && cfg.Migrations != nil {
 			o.Dirs, o.Dialect = cfg.Migrations.Dirs, cfg.Migrations.Dialect
+			o.AssumeInTransaction = cfg.Migrations.AssumeInTransaction
 		}
 		return migrations.New(o), nil
 	case "deps":

@@ -28,9 +28,11 @@ up_migrations := [m |
 ]
 
 # stmt_finding reports a statement: its file and lines, and its fingerprint,
-# which an inline relgate:ignore waiver names.
+# which an inline relgate:ignore waiver names. The message says which
+# grammar read the file: a verdict on SQL read as the wrong dialect is
+# worth nothing, and migrations.dialect in .relgate.yaml corrects it.
 stmt_finding(md, m, s, msg) := lib.finding(md, {
-	"msg": msg,
+	"msg": sprintf("%s (read as %s)", [msg, dialect_names[m.dialect]]),
 	"location": lib.location(m.path, s.line, object.get(s, "end_line", s.line)),
 	"fingerprint": s.fingerprint,
 })
@@ -49,6 +51,18 @@ target(s) := concat(", ", object.get(s, "objects", ["?"])) if {
 }
 
 columns(s) := concat(", ", object.get(s, "columns", []))
+
+dialect_names := {"postgres": "PostgreSQL", "mysql": "MySQL"}
+
+# lock_phrase names a lock with its article: "an ACCESS EXCLUSIVE lock".
+# A statement whose lock the scanner did not record is still reported.
+lock_phrase("") := "a lock"
+
+lock_phrase(lock) := sprintf("an %s lock", [lock]) if {
+	substring(lock, 0, 1) in {"A", "E", "I", "O", "U"}
+} else := sprintf("a %s lock", [lock]) if {
+	lock != ""
+}
 
 # action names what a statement does: its kind, and the constraint it adds.
 action(s) := sprintf("%s %s", [upper(replace(s.kind, "_", " ")), upper(replace(s.adds_constraint, "_", " "))]) if {
@@ -83,17 +97,18 @@ deny contains v if {
 	s.kind == "create_index"
 	not s.new_table
 	not s.concurrently
-	v := stmt_finding(md, m, s, sprintf("CREATE INDEX on %s (%s) without CONCURRENTLY blocks writes to the table while the index builds", [s.table, columns(s)]))
+	v := stmt_finding(md, m, s, sprintf("CREATE INDEX on %s (%s) without CONCURRENTLY takes %s: writes to the table wait while the index builds", [s.table, columns(s), lock_phrase(object.get(s, "lock", ""))]))
 }
 
 # METADATA
 # title: Index dropped without CONCURRENTLY
 # description: |
 #   DROP INDEX takes an ACCESS EXCLUSIVE lock on the index's table, so it
-#   waits behind every running query and blocks all that come after it.
+#   waits behind every running query and blocks all that come after it:
+#   a stronger lock than CREATE INDEX's (MIG001), and as severe.
 # custom:
 #   id: MIG002
-#   severity: medium
+#   severity: high
 #   remediation: |
 #     Use DROP INDEX CONCURRENTLY, outside a transaction.
 # related_resources:
@@ -107,7 +122,7 @@ deny contains v if {
 	s.kind == "drop_index"
 	not s.new_table
 	not s.concurrently
-	v := stmt_finding(md, m, s, sprintf("DROP INDEX %s without CONCURRENTLY locks its table against reads and writes", [target(s)]))
+	v := stmt_finding(md, m, s, sprintf("DROP INDEX %s without CONCURRENTLY takes %s on its table: reads and writes wait", [target(s), lock_phrase(object.get(s, "lock", ""))]))
 }
 
 # Statements PostgreSQL refuses to run inside a transaction block.
@@ -172,11 +187,39 @@ deny contains v if {
 	md := rego.metadata.rule()
 	some m in up_migrations
 	some s in m.statements
+	v := stmt_finding(md, m, s, locked_validation(m, s))
+}
+
+locked_validation(_, s) := msg if {
 	s.kind in {"add_constraint", "add_column"}
 	not s.new_table
 	object.get(s, "adds_constraint", "") in {"foreign_key", "check"}
 	not s.not_valid
-	v := stmt_finding(md, m, s, sprintf("adding a %s constraint to %s checks every existing row while writes wait; add it NOT VALID and validate it separately", [replace(s.adds_constraint, "_", " "), s.table]))
+	msg := sprintf("adding a %s constraint to %s checks every existing row while writes wait; add it NOT VALID and validate it separately", [replace(s.adds_constraint, "_", " "), s.table])
+}
+
+# VALIDATE in the transaction that added the constraint NOT VALID still
+# holds the ADD's lock while every row is checked: nothing was gained.
+locked_validation(m, s) := msg if {
+	m.dialect == "postgres"
+	s.kind == "validate_constraint"
+	s.in_transaction
+	some c in m.statements
+	c.kind == "add_constraint"
+	c.not_valid
+	c.in_transaction
+	c.line < s.line
+	table_key(c.table) == table_key(s.table)
+	c.objects[0] == s.objects[0]
+	not committed_between(m, c.line, s.line)
+	msg := sprintf("constraint %s is validated in the transaction that added it NOT VALID: the table stays locked while every row is checked; validate it in a later migration", [s.objects[0]])
+}
+
+committed_between(m, from, to) if {
+	some e in m.statements
+	e.kind in {"commit", "rollback"}
+	e.line >= from
+	e.line <= to
 }
 
 # METADATA
@@ -262,14 +305,18 @@ deny contains v if {
 # METADATA
 # title: UNIQUE or PRIMARY KEY constraint builds its index under lock
 # description: |
-#   ALTER TABLE … ADD UNIQUE / PRIMARY KEY builds the index while holding
-#   an ACCESS EXCLUSIVE lock: the table is unreadable until it is done.
+#   ALTER TABLE … ADD UNIQUE / PRIMARY KEY / EXCLUDE, or a column added
+#   with UNIQUE or PRIMARY KEY inline, builds the index while holding an
+#   ACCESS EXCLUSIVE lock: the table is unreadable until it is done.
 # custom:
 #   id: MIG011
 #   severity: high
 #   remediation: |
 #     CREATE UNIQUE INDEX CONCURRENTLY first, then ALTER TABLE … ADD
-#     CONSTRAINT … UNIQUE USING INDEX (or PRIMARY KEY USING INDEX).
+#     CONSTRAINT … UNIQUE USING INDEX (or PRIMARY KEY USING INDEX); add a
+#     column first and its constraint that way second. An exclusion
+#     constraint has no USING INDEX form: add it to a new table and move
+#     the data, or accept the lock in a maintenance window.
 # related_resources:
 #   - ref: https://squawkhq.com/docs/disallowed-unique-constraint
 #   - ref: https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-DESC-ADD-TABLE-CONSTRAINT-USING-INDEX
@@ -278,26 +325,55 @@ deny contains v if {
 	some m in up_migrations
 	m.dialect == "postgres"
 	some s in m.statements
-	s.kind == "add_constraint"
+	s.kind in {"add_constraint", "add_column"}
 	not s.new_table
-	s.adds_constraint in {"unique", "primary_key"}
+	object.get(s, "adds_constraint", "") in {"unique", "primary_key", "exclusion"}
 	not s.using_index
-	v := stmt_finding(md, m, s, sprintf("adding a %s constraint to %s builds its index under an ACCESS EXCLUSIVE lock; build the index CONCURRENTLY and add the constraint USING INDEX", [replace(s.adds_constraint, "_", " "), s.table]))
+	v := stmt_finding(md, m, s, sprintf("%s on %s builds its index under %s; build the index CONCURRENTLY and add the constraint USING INDEX", [action(s), s.table, lock_phrase(object.get(s, "lock", ""))]))
 }
 
+# Every lock a DDL statement takes waits behind the transactions holding
+# a conflicting one, and every query behind it waits too: SHARE UPDATE
+# EXCLUSIVE (COMMENT ON, VALIDATE, CREATE INDEX CONCURRENTLY) as much as
+# ACCESS EXCLUSIVE. Only the row locks of DML do not queue the table.
 locking(m, s) if {
 	m.dialect == "postgres"
-	s.lock in blocking_locks
+	object.get(s, "lock", "") != ""
+	not s.lock in row_locks
 }
 
+# LOCK TABLE holds even its weakest mode to the end of the transaction.
+locking(m, s) if {
+	m.dialect == "postgres"
+	s.kind == "lock"
+}
+
+row_locks := {"ROW EXCLUSIVE", "ROW SHARE", "ACCESS SHARE"}
+
 # Every MySQL DDL statement takes an exclusive metadata lock, if only for
-# a moment, and waits for it behind every open transaction on the table.
+# a moment, and waits for it behind every open transaction on the table;
+# only an ALTER that asks for LOCK=NONE with ALGORITHM=INPLACE or INSTANT
+# (which MySQL refuses rather than block) is online throughout.
 locking(m, s) if {
 	m.dialect == "mysql"
 	object.get(s, "lock", "") != ""
+	not mysql_online(s)
+}
+
+mysql_online(s) if {
+	s.concurrently
+	s.lock == "NONE"
+	object.get(s, "algorithm", "") in {"INPLACE", "INSTANT"}
 }
 
 timeout_name := {"postgres": "lock_timeout", "mysql": "lock_wait_timeout"}
+
+# lock_name is the lock a statement waits for: in MySQL the metadata lock
+# when the table lock is NONE.
+lock_name(m, s) := "metadata" if {
+	m.dialect == "mysql"
+	s.lock == "NONE"
+} else := s.lock
 
 # METADATA
 # title: Locking statement without a lock timeout
@@ -324,7 +400,7 @@ deny contains v if {
 	not s.new_table
 	locking(m, s)
 	not s.lock_timeout_set
-	v := stmt_finding(md, m, s, sprintf("%s takes a %s lock on %s with no %s set before it", [upper(replace(s.kind, "_", " ")), s.lock, target(s), timeout_name[m.dialect]]))
+	v := stmt_finding(md, m, s, sprintf("%s takes %s on %s with no %s set before it", [upper(replace(s.kind, "_", " ")), lock_phrase(lock_name(m, s)), target(s), timeout_name[m.dialect]]))
 }
 
 # METADATA
@@ -333,22 +409,38 @@ deny contains v if {
 #   BEGIN inside the transaction the tool already opened does not nest:
 #   PostgreSQL warns and ignores it, and the COMMIT that follows commits
 #   the tool's transaction half-way; MySQL commits the open transaction.
-#   Either way the migration is no longer atomic.
+#   A COMMIT or ROLLBACK with no BEGIN of its own ends the tool's
+#   transaction too. Either way the migration is no longer atomic.
 # custom:
 #   id: MIG015
 #   severity: medium
 #   remediation: |
-#     Remove BEGIN/COMMIT from the file and let the tool's transaction
-#     cover it, or tell the tool not to open one.
+#     Remove BEGIN/COMMIT/ROLLBACK from the file and let the tool's
+#     transaction cover it, or tell the tool not to open one.
 # related_resources:
 #   - ref: https://squawkhq.com/docs/transaction-nesting
 deny contains v if {
 	md := rego.metadata.rule()
 	some m in up_migrations
-	some s in m.statements
-	s.kind == "begin"
+	some i, s in m.statements
 	s.in_transaction
-	v := stmt_finding(md, m, s, sprintf("BEGIN inside the transaction this %s migration already runs in", [m.tool]))
+	v := stmt_finding(md, m, s, nesting(m, i, s))
+}
+
+nesting(m, _, s) := sprintf("BEGIN inside the transaction this %s migration already runs in", [m.tool]) if s.kind == "begin"
+
+# COMMIT or ROLLBACK with no BEGIN before it, in a migration the tool (or
+# PostgreSQL's implicit multi-statement transaction) runs in one, ends the
+# tool's transaction half-way.
+nesting(m, i, s) := sprintf("%s ends the transaction this %s migration runs in, half-way", [upper(s.kind), m.tool]) if {
+	s.kind in {"commit", "rollback"}
+	not begun_before(m, i)
+}
+
+begun_before(m, i) if {
+	some j, b in m.statements
+	j < i
+	b.kind == "begin"
 }
 
 # METADATA
@@ -401,7 +493,8 @@ deny contains v if {
 	some s in m.statements
 	s.kind == "set_not_null"
 	not s.new_table
-	v := stmt_finding(md, m, s, sprintf("%s.%s is made NOT NULL: the table is scanned under an ACCESS EXCLUSIVE lock", [s.table, columns(s)]))
+	not proven_not_null(m, s)
+	v := stmt_finding(md, m, s, sprintf("%s.%s is made NOT NULL: the table is scanned under %s", [s.table, columns(s), lock_phrase(object.get(s, "lock", ""))]))
 }
 
 # Statement kinds that have an IF [NOT] EXISTS form, per dialect.
@@ -419,23 +512,73 @@ guardable := {
 # title: DDL that fails when run twice
 # description: |
 #   A statement without IF [NOT] EXISTS (or OR REPLACE) fails when a
-#   migration is re-run after failing half-way, leaving it to be repaired
-#   by hand.
+#   migration that runs outside a transaction is re-run after failing
+#   half-way, leaving it to be repaired by hand; ADD CONSTRAINT and ROW
+#   LEVEL SECURITY changes have no such guard at all. Inside a transaction
+#   a failure undoes everything, and a TEMPORARY table or an unnamed
+#   CREATE INDEX CONCURRENTLY is made afresh by a retry.
 # custom:
 #   id: MIG013
 #   severity: low
 #   remediation: |
 #     Write CREATE … IF NOT EXISTS, DROP … IF EXISTS, ADD COLUMN IF NOT
-#     EXISTS, CREATE OR REPLACE.
+#     EXISTS, CREATE OR REPLACE; for what has no guard, run the migration
+#     in a transaction.
 # related_resources:
 #   - ref: https://squawkhq.com/docs/prefer-robust-stmts
 warn contains v if {
 	md := rego.metadata.rule()
 	some m in up_migrations
 	some s in m.statements
+	rerun_matters(s)
+	v := stmt_finding(md, m, s, rerun_problem(m, s))
+}
+
+rerun_problem(m, s) := sprintf("%s %s has no IF [NOT] EXISTS and fails if the migration is run again", [upper(replace(s.kind, "_", " ")), target(s)]) if {
 	s.kind in guardable[m.dialect]
 	not s.idempotent
-	v := stmt_finding(md, m, s, sprintf("%s %s has no IF [NOT] EXISTS and fails if the migration is run again", [upper(replace(s.kind, "_", " ")), target(s)]))
+}
+
+rerun_problem(m, s) := sprintf("%s on %s has no IF [NOT] EXISTS form and runs outside a transaction: a half-applied migration cannot be re-run", [action(s), target(s)]) if {
+	m.dialect == "postgres"
+	s.kind in unguardable
+	not dropped_first(m, s)
+}
+
+# dropped_first: DROP CONSTRAINT IF EXISTS of the same name before an ADD
+# CONSTRAINT makes the pair re-runnable.
+dropped_first(m, s) if {
+	s.kind == "add_constraint"
+	some d in m.statements
+	d.kind == "drop_constraint"
+	d.idempotent
+	d.line < s.line
+	table_key(d.table) == table_key(s.table)
+	d.objects[0] == s.objects[0]
+	not added_between(m, s, d.line)
+}
+
+added_between(m, s, from) if {
+	some a in m.statements
+	a.kind == "add_constraint"
+	a.line > from
+	a.line < s.line
+	a.objects[0] == s.objects[0]
+}
+
+# unguardable ALTER TABLE actions: no IF [NOT] EXISTS form exists.
+unguardable := {"add_constraint", "enable_row_security", "disable_row_security", "force_row_security", "no_force_row_security"}
+
+rerun_matters(s) if {
+	not s.in_transaction
+	not object.get(s, "temporary", false)
+	not unnamed_index(s)
+}
+
+# An unnamed index gets a fresh name on a retry (and IF NOT EXISTS needs a name).
+unnamed_index(s) if {
+	s.kind == "create_index"
+	count(object.get(s, "objects", [])) == 0
 }
 
 # The type each dialect's practice prefers to one that runs out or
@@ -446,7 +589,7 @@ preferred_types := {
 	"postgres": {
 		"int2": "bigint", "int4": "bigint", "serial": "bigserial", "serial4": "bigserial",
 		"smallserial": "bigserial", "serial2": "bigserial", "varchar": "text", "bpchar": "text",
-		"timestamp": "timestamptz",
+		"timestamp": "timestamptz", "json": "jsonb",
 	},
 	"mysql": {"int": "bigint", "int unsigned": "bigint unsigned", "mediumint": "bigint", "timestamp": "datetime"},
 }
@@ -455,8 +598,10 @@ preferred_types := {
 # title: Column type with a better alternative
 # description: |
 #   Prefer bigint over int (ids run out at 2^31), text over varchar(n) and
-#   char(n) in PostgreSQL, timestamptz over timestamp in PostgreSQL, and
-#   datetime over MySQL's timestamp, which ends in 2038.
+#   char(n) in PostgreSQL, timestamptz over timestamp in PostgreSQL, jsonb
+#   over json (json has no equality operator: DISTINCT, UNION and unique
+#   checks fail on it), and datetime over MySQL's timestamp, which ends in
+#   2038. Arrays of these types count too.
 # custom:
 #   id: MIG014
 #   severity: low
@@ -473,8 +618,48 @@ warn contains v if {
 	s.kind in {"create_table", "add_column", "alter_column_type"}
 	bad := [sprintf("%s (use %s)", [t, p]) |
 		some t in object.get(s, "types", [])
-		p := preferred_types[m.dialect][t]
+		p := preferred_types[m.dialect][trim_suffix(t, "[]")]
 	]
 	count(bad) > 0
 	v := stmt_finding(md, m, s, sprintf("%s on %s uses %s", [upper(replace(s.kind, "_", " ")), s.table, concat(", ", bad)]))
+}
+
+# proven_not_null: a valid CHECK (col IS NOT NULL) on the table before the
+# SET NOT NULL, in this migration or an earlier one, lets PostgreSQL 12+
+# skip the scan. Valid means added without NOT VALID, or validated after.
+proven_not_null(m, s) if {
+	before := earlier_statements(m, s)
+	some c in before
+	c.kind == "add_constraint"
+	table_key(c.table) == table_key(s.table)
+	object.get(c, "not_null_check", "") == s.columns[0]
+	validated(c, before, s)
+}
+
+validated(c, _, _) if not c.not_valid
+
+validated(c, before, s) if {
+	c.not_valid
+	some v in before
+	v.kind == "validate_constraint"
+	table_key(v.table) == table_key(s.table)
+	v.objects[0] == c.objects[0]
+}
+
+table_key(t) := trim_prefix(lower(t), "public.")
+
+# earlier_statements are the up statements applied before s: those of
+# migrations whose path sorts before m's, and those above s in m.
+earlier_statements(m, s) := [c |
+	some o in input.migrations
+	object.get(o, "direction", "up") != "down"
+	some c in o.statements
+	applied_before(o, c, m, s)
+]
+
+applied_before(o, _, m, _) if o.path < m.path
+
+applied_before(o, c, m, s) if {
+	o.path == m.path
+	c.line < s.line
 }

@@ -62,12 +62,17 @@ rename_target(s) := sprintf("%s.%s to %s", [s.table, s.objects[0], s.objects[1]]
 	count(object.get(s, "objects", [])) == 2
 }
 
+rename_target(s) := sprintf("value %s of %s to %s", [s.objects[1], s.objects[0], s.objects[2]]) if s.kind == "rename_enum_value"
+
 rename_target(s) := sprintf("%s to %s", [s.objects[0], s.objects[1]]) if {
 	not s.kind in {"rename_column", "alter_column_type"}
 	count(object.get(s, "objects", [])) == 2
 }
 
-rename_target(s) := target(s) if count(object.get(s, "objects", [])) != 2
+rename_target(s) := target(s) if {
+	s.kind != "rename_enum_value"
+	count(object.get(s, "objects", [])) != 2
+}
 
 # METADATA
 # title: Table or column dropped outside a cleanup release
@@ -101,6 +106,14 @@ dropped_kinds := {
 	"drop_sequence", "drop_function", "drop_procedure", "drop_routine", "drop_type",
 	"drop_domain", "drop_foreign_table",
 }
+
+destroys_unseen(s) if s.kind == "delete"
+
+destroys_unseen(s) if object.get(s, "cascade", false)
+
+data_action(s) := "TRUNCATE … CASCADE" if s.kind == "truncate"
+
+data_action(s) := "DELETE without WHERE" if s.kind == "delete"
 
 drop_target(s) := sprintf("%s.%s", [s.table, columns(s)]) if s.kind == "drop_column"
 
@@ -151,7 +164,8 @@ deny contains v if {
 # METADATA
 # title: Migration destroys data
 # description: |
-#   TRUNCATE, or DELETE without WHERE, empties a table as part of a deploy.
+#   DELETE without WHERE empties a table as part of a deploy, and TRUNCATE
+#   … CASCADE also empties every table that references the ones it names.
 # custom:
 #   id: MIG019
 #   severity: high
@@ -160,6 +174,7 @@ deny contains v if {
 #     if the table is truly obsolete, drop it in a cleanup release.
 # related_resources:
 #   - ref: https://github.com/ankane/strong_migrations#checks
+#   - ref: https://squawkhq.com/docs/ban-truncate-cascade
 deny contains v if {
 	md := rego.metadata.rule()
 	some m in up_migrations
@@ -167,7 +182,8 @@ deny contains v if {
 	s.kind in {"truncate", "delete"}
 	not s.new_table
 	s.destructive
-	v := stmt_finding(md, m, s, sprintf("%s removes every row of %s", [upper(s.kind), target(s)]))
+	destroys_unseen(s)
+	v := stmt_finding(md, m, s, sprintf("%s removes every row of %s", [data_action(s), target(s)]))
 }
 
 # METADATA
@@ -301,4 +317,51 @@ edited := {m.path |
 	some m in input.migrations
 	m.change in {"modified", "renamed"}
 	not m.repeatable
+}
+
+# METADATA
+# title: NOT NULL dropped outside a cleanup release
+# description: |
+#   Released code reads the column as never NULL; once NOT NULL is dropped
+#   and new code writes NULL, the released version fails on those rows.
+# custom:
+#   id: MIG030
+#   severity: medium
+#   remediation: |
+#     Drop NOT NULL in a cleanup release, once every reader handles NULL.
+# related_resources:
+#   - ref: https://squawkhq.com/docs/ban-drop-not-null
+#   - ref: https://martinfowler.com/bliki/ParallelChange.html
+deny contains v if {
+	md := rego.metadata.rule()
+	not cleanup_release
+	some m in up_migrations
+	some s in m.statements
+	s.kind == "drop_not_null"
+	not s.new_table
+	v := stmt_finding(md, m, s, sprintf("%s.%s may now be NULL while released code reads it as never NULL", [s.table, columns(s)]))
+}
+
+# METADATA
+# title: Table emptied by TRUNCATE
+# description: |
+#   TRUNCATE of the tables it names is deliberate, but it deletes their
+#   rows in a deploy where a mistake is expensive; with CASCADE it also
+#   empties every table that references them (MIG019).
+# custom:
+#   id: MIG037
+#   severity: medium
+#   remediation: |
+#     Make sure the table is meant to be empty in every environment, and
+#     keep a backup.
+# related_resources:
+#   - ref: https://www.postgresql.org/docs/current/sql-truncate.html
+warn contains v if {
+	md := rego.metadata.rule()
+	some m in up_migrations
+	some s in m.statements
+	s.kind == "truncate"
+	not s.new_table
+	not object.get(s, "cascade", false)
+	v := stmt_finding(md, m, s, sprintf("TRUNCATE empties %s", [target(s)]))
 }

@@ -52,7 +52,7 @@ test_mig008_rename_denied_outside_cleanup if {
 	d := one("postgres", rename_column)
 	"MIG008" in denied(d)
 	[v] := [v | some v in migrations.deny; v.rule == "MIG008"] with input as d
-	v.msg == "RENAME COLUMN renames users.email to email_address while the released code still uses the old name; rename in a cleanup release after an expand release"
+	v.msg == "RENAME COLUMN renames users.email to email_address while the released code still uses the old name; rename in a cleanup release after an expand release (read as PostgreSQL)"
 
 	# MySQL: RENAME TABLE users TO accounts;
 	"MIG008" in denied(one("mysql", {"kind": "rename_table", "table": "users", "objects": ["users", "accounts"], "renames": true, "backward_incompatible": true}))
@@ -76,7 +76,7 @@ test_mig009_drop_denied_outside_cleanup if {
 	d := one("postgres", drop)
 	"MIG009" in denied(d)
 	[v] := [v | some v in migrations.deny; v.rule == "MIG009"] with input as d
-	v.msg == "DROP COLUMN users.legacy_plan while the released code may still use it; drop in a cleanup release after an expand release"
+	v.msg == "DROP COLUMN users.legacy_plan while the released code may still use it; drop in a cleanup release after an expand release (read as PostgreSQL)"
 	"MIG009" in denied(one("mysql", {"kind": "drop_table", "table": "sessions", "destructive": true, "backward_incompatible": true}))
 
 	# the same in a cleanup release
@@ -111,7 +111,13 @@ test_mig018_drop_default if {
 
 # -- TRUNCATE sessions;  /  DELETE FROM sessions;
 test_mig019_destroys_data if {
-	"MIG019" in denied(one("postgres", {"kind": "truncate", "table": "sessions", "destructive": true}))
+	"MIG019" in denied(one("postgres", {"kind": "truncate", "table": "sessions", "destructive": true, "cascade": true}))
+
+	# -- TRUNCATE sessions;  empties only the table it names: a warning
+	truncate := one("postgres", {"kind": "truncate", "table": "sessions", "destructive": true})
+	not "MIG019" in denied(truncate)
+	"MIG037" in warned(truncate)
+	not "MIG037" in warned(one("postgres", {"kind": "truncate", "table": "sessions", "destructive": true, "cascade": true}))
 	"MIG019" in denied(one("mysql", {"kind": "delete", "table": "sessions", "destructive": true, "data_change_without_where": true}))
 
 	# -- DELETE FROM sessions WHERE expires_at < now();
@@ -153,7 +159,7 @@ test_mig022_down_destroys_data if {
 	"MIG022" in warned(doc("staging", [], [down]))
 	col := mig("postgres", {"direction": "down"}, [stmt({"kind": "drop_column", "table": "invoices", "columns": ["due"], "destructive": true})])
 	[v] := [v | some v in migrations.warn; v.rule == "MIG022"] with input as doc("staging", [], [col])
-	v.msg == "down migration db/migrations/20240102_contract.sql: DROP COLUMN invoices.due destroys data"
+	v.msg == "down migration db/migrations/20240102_contract.sql: DROP COLUMN invoices.due destroys data (read as PostgreSQL)"
 	not "MIG009" in denied(doc("staging", [], [down]))
 
 	# -- (down) DROP INDEX invoices_due;

@@ -46,7 +46,7 @@ test_mig001_index_without_concurrently if {
 	v.severity == "high"
 	v.location == {"path": "db/migrations/0002_change.up.sql", "start_line": 3, "end_line": 3}
 	v.fingerprint == "fp-1"
-	v.msg == "CREATE INDEX on users (email) without CONCURRENTLY blocks writes to the table while the index builds"
+	v.msg == "CREATE INDEX on users (email) without CONCURRENTLY takes a SHARE lock: writes to the table wait while the index builds (read as PostgreSQL)"
 }
 
 # -- CREATE INDEX CONCURRENTLY users_email ON users (email);
@@ -77,7 +77,7 @@ test_mig003_concurrently_in_transaction if {
 	d := one("postgres", {"kind": "create_index", "table": "users", "concurrently": true, "in_transaction": true})
 	"MIG003" in denied(d)
 	[v] := [v | some v in migrations.deny; v.rule == "MIG003"] with input as d
-	v.msg == "CREATE INDEX cannot run inside a transaction, and this golang-migrate migration runs in one"
+	v.msg == "CREATE INDEX cannot run inside a transaction, and this golang-migrate migration runs in one (read as PostgreSQL)"
 
 	# -- VACUUM FULL users; inside BEGIN … COMMIT
 	"MIG003" in denied(one("postgres", {"kind": "vacuum", "in_transaction": true}))
@@ -154,13 +154,24 @@ test_mig012_lock_timeout if {
 	d := one("postgres", a)
 	"MIG012" in denied(d)
 	[v] := [v | some v in migrations.deny; v.rule == "MIG012"] with input as d
-	v.msg == "ADD COLUMN takes a ACCESS EXCLUSIVE lock on users with no lock_timeout set before it"
+	v.msg == "ADD COLUMN takes an ACCESS EXCLUSIVE lock on users with no lock_timeout set before it (read as PostgreSQL)"
 
 	# -- SET lock_timeout = '5s'; ALTER TABLE users ADD COLUMN note text;
 	not "MIG012" in denied(one("postgres", object.union(a, {"lock_timeout_set": true})))
 
-	# CREATE INDEX CONCURRENTLY's SHARE UPDATE EXCLUSIVE does not block
-	not "MIG012" in denied(one("postgres", {"kind": "create_index", "concurrently": true, "lock": "SHARE UPDATE EXCLUSIVE", "lock_timeout_set": false}))
+	# CREATE INDEX CONCURRENTLY and COMMENT ON wait for SHARE UPDATE
+	# EXCLUSIVE behind any DDL, and queue what comes after them
+	"MIG012" in denied(one("postgres", {"kind": "create_index", "concurrently": true, "lock": "SHARE UPDATE EXCLUSIVE", "lock_timeout_set": false}))
+	"MIG012" in denied(one("postgres", {"kind": "comment", "table": "users", "lock": "SHARE UPDATE EXCLUSIVE", "lock_timeout_set": false}))
+
+	# -- UPDATE users SET plan = 'free' WHERE id = 1;  row locks only
+	not "MIG012" in denied(one("postgres", {"kind": "update", "table": "users", "lock": "ROW EXCLUSIVE", "lock_timeout_set": false}))
+
+	# -- ALTER TABLE users ADD COLUMN note text, ALGORITHM=INSTANT, LOCK=NONE;  (MySQL, online)
+	not "MIG012" in denied(one("mysql", {"kind": "add_column", "table": "users", "lock": "NONE", "concurrently": true, "algorithm": "INSTANT", "lock_timeout_set": false}))
+	my := one("mysql", {"kind": "add_column", "table": "users", "lock": "NONE", "lock_timeout_set": false})
+	[w] := [w | some w in migrations.deny; w.rule == "MIG012"] with input as my
+	w.msg == "ADD COLUMN takes a metadata lock on users with no lock_wait_timeout set before it (read as MySQL)"
 
 	# MySQL: every DDL waits for its metadata lock
 	"MIG012" in denied(one("mysql", object.union(a, {"lock": "NONE"})))
@@ -182,7 +193,7 @@ test_mig016_rewrite if {
 	"MIG016" in denied(one("postgres", {"kind": "vacuum", "table": "users", "rewrites_table": true, "lock": "ACCESS EXCLUSIVE"}))
 	pk := one("mysql", {"kind": "add_constraint", "table": "users", "adds_constraint": "primary_key", "rewrites_table": true, "lock": "NONE"})
 	[v] := [v | some v in migrations.deny; v.rule == "MIG016"] with input as pk
-	v.msg == "ADD CONSTRAINT PRIMARY KEY rewrites every row of users while it is locked"
+	v.msg == "ADD CONSTRAINT PRIMARY KEY rewrites every row of users while it is locked (read as MySQL)"
 
 	# -- VACUUM users;
 	not "MIG016" in denied(one("postgres", {"kind": "vacuum", "table": "users", "lock": "SHARE UPDATE EXCLUSIVE"}))
@@ -215,7 +226,7 @@ test_mig014_types if {
 	d := one("postgres", {"kind": "create_table", "table": "users", "types": ["int4", "timestamp", "varchar"]})
 	"MIG014" in warned(d)
 	[v] := [v | some v in migrations.warn; v.rule == "MIG014"] with input as d
-	v.msg == "CREATE TABLE on users uses int4 (use bigint), timestamp (use timestamptz), varchar (use text)"
+	v.msg == "CREATE TABLE on users uses int4 (use bigint), timestamp (use timestamptz), varchar (use text) (read as PostgreSQL)"
 	"MIG014" in warned(one("mysql", {"kind": "add_column", "table": "users", "types": ["timestamp"]}))
 
 	# -- CREATE TABLE users (id bigint, name text, seen timestamptz);
@@ -237,4 +248,65 @@ test_unchanged_migrations_are_not_judged if {
 test_down_direction_is_not_judged_for_safety if {
 	m := object.union(mig("postgres", [stmt({"kind": "create_index", "table": "users", "lock": "SHARE"})]), {"direction": "down"})
 	not "MIG001" in denied(doc("staging", [m]))
+}
+
+# -- BEGIN; ALTER TABLE e ADD CONSTRAINT fk … NOT VALID; ALTER TABLE e VALIDATE CONSTRAINT fk; COMMIT;
+test_mig004_validate_in_the_adding_transaction if {
+	add := stmt({"line": 2, "kind": "add_constraint", "table": "e", "objects": ["fk", "u"], "adds_constraint": "foreign_key", "not_valid": true, "in_transaction": true})
+	val := stmt({"line": 3, "kind": "validate_constraint", "table": "e", "objects": ["fk"], "validates_constraint": true, "in_transaction": true})
+	d := doc("staging", [mig("postgres", [add, val])])
+	[v] := [v | some v in migrations.deny; v.rule == "MIG004"] with input as d
+	v.location.start_line == 3
+
+	# -- … COMMIT; between them, or no transaction at all
+	commit := stmt({"line": 3, "kind": "commit", "in_transaction": true})
+	later := object.union(val, {"line": 4, "in_transaction": false})
+	not "MIG004" in denied(doc("staging", [mig("postgres", [add, commit, later])]))
+	not "MIG004" in denied(doc("staging", [mig("postgres", [object.union(add, {"in_transaction": false}), object.union(val, {"in_transaction": false})])]))
+}
+
+# -- (goose, in its transaction) INSERT …; COMMIT;
+test_mig015_commit_of_the_tools_transaction if {
+	d := doc("staging", [mig("postgres", [stmt({"line": 2, "kind": "insert", "in_transaction": true}), stmt({"line": 3, "kind": "commit", "in_transaction": true})])])
+	[v] := [v | some v in migrations.deny; v.rule == "MIG015"] with input as d
+	v.msg == "COMMIT ends the transaction this golang-migrate migration runs in, half-way (read as PostgreSQL)"
+
+	# -- BEGIN; …; COMMIT;  (plain SQL)
+	not "MIG015" in denied(doc("staging", [mig("postgres", [stmt({"line": 1, "kind": "begin"}), stmt({"line": 3, "kind": "commit", "in_transaction": true})])]))
+}
+
+# -- CREATE TABLE t (…); inside BEGIN … COMMIT, a TEMP table, an unnamed CREATE INDEX CONCURRENTLY
+test_mig013_false_alarms if {
+	not "MIG013" in warned(one("postgres", {"kind": "create_table", "table": "t", "idempotent": false, "in_transaction": true}))
+	not "MIG013" in warned(one("postgres", {"kind": "create_table", "table": "t", "idempotent": false, "temporary": true}))
+	not "MIG013" in warned(one("postgres", {"kind": "create_index", "table": "t", "idempotent": false, "concurrently": true}))
+	"MIG013" in warned(one("postgres", {"kind": "create_index", "table": "t", "idempotent": false, "concurrently": true, "objects": ["t_a"]}))
+
+	# -- ALTER TABLE t ENABLE ROW LEVEL SECURITY;  (no transaction, no guard exists)
+	"MIG013" in warned(one("postgres", {"kind": "enable_row_security", "table": "t", "idempotent": false}))
+
+	# -- ALTER TABLE e DROP CONSTRAINT IF EXISTS fk; ALTER TABLE e ADD CONSTRAINT fk …;
+	drop := stmt({"line": 1, "kind": "drop_constraint", "table": "e", "objects": ["fk"], "idempotent": true})
+	add := stmt({"line": 2, "kind": "add_constraint", "table": "e", "objects": ["fk"], "adds_constraint": "foreign_key", "not_valid": true, "idempotent": false})
+	not "MIG013" in warned(doc("staging", [mig("postgres", [drop, add])]))
+	"MIG013" in warned(doc("staging", [mig("postgres", [drop, add, object.union(add, {"line": 3, "fingerprint": "fp-3"})])]))
+}
+
+# -- ALTER TABLE users ADD CONSTRAINT email_nn CHECK (email IS NOT NULL) NOT VALID;
+# -- ALTER TABLE users VALIDATE CONSTRAINT email_nn;   (an earlier migration)
+# -- ALTER TABLE users ALTER COLUMN email SET NOT NULL;
+test_mig017_after_a_valid_check if {
+	chk := stmt({"line": 1, "kind": "add_constraint", "table": "users", "objects": ["email_nn"], "adds_constraint": "check", "not_null_check": "email", "not_valid": true})
+	val := stmt({"line": 2, "kind": "validate_constraint", "table": "users", "objects": ["email_nn"]})
+	earlier := object.union(mig("postgres", [chk, val]), {"path": "db/migrations/0001_check.up.sql", "change": "unchanged"})
+	set := stmt({"line": 1, "kind": "set_not_null", "table": "users", "columns": ["email"], "lock": "ACCESS EXCLUSIVE"})
+	not "MIG017" in denied(doc("staging", [earlier, mig("postgres", [set])]))
+
+	# without the VALIDATE the check proves nothing
+	unvalidated := object.union(mig("postgres", [chk]), {"path": "db/migrations/0001_check.up.sql", "change": "unchanged"})
+	"MIG017" in denied(doc("staging", [unvalidated, mig("postgres", [set])]))
+
+	# a check on another column proves nothing either
+	other := object.union(mig("postgres", [object.union(chk, {"not_null_check": "name", "not_valid": false})]), {"path": "db/migrations/0001_check.up.sql", "change": "unchanged"})
+	"MIG017" in denied(doc("staging", [other, mig("postgres", [set])]))
 }

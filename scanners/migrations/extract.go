@@ -42,8 +42,18 @@ type effect struct {
 	statementTimeout toggle
 	local            bool // SET LOCAL: lasts until the transaction ends
 	fkChecks         toggle
-	creates          []string    // tables created
-	renames          [][2]string // tables renamed, old → new
+	creates          []string          // tables created
+	renames          [][2]string       // tables renamed, old → new
+	columns          map[string]colDef // MySQL columns defined, by columnKey
+	retypes          []retype          // MySQL MODIFY/CHANGE of a column
+}
+
+// retype is a MySQL MODIFY/CHANGE: its action, the column it changes and
+// the new definition, judged against the catalog when sequenced.
+type retype struct {
+	action         int
+	oldKey, newKey string
+	def            colDef
 }
 
 // toggle is a session setting a statement turns on or off.
@@ -110,14 +120,16 @@ func tableKey(t string) string {
 // timeouts in force, whether its table is new. created holds the tables
 // created before this migration by migrations of the change.
 func analyse(src *source, dialect, path string, sec section, created map[string]bool) analysis {
-	return sequence(src, grammarOf(dialect)(src, sec.from, sec.to), dialect, path, sec, created)
+	return sequence(src, grammarOf(dialect)(src, sec.from, sec.to), dialect, path, sec, created, nil)
 }
 
 // sequence fills the facts of a parsed section that depend on the
 // statements before each one. Parsing is the costly half and can run in
 // parallel across files; sequencing needs the tables earlier migrations
 // created, so it runs in order.
-func sequence(src *source, sc script, dialect, path string, sec section, created map[string]bool) analysis {
+//
+// cols follows MySQL column definitions across the directory (nil: none).
+func sequence(src *source, sc script, dialect, path string, sec section, created map[string]bool, cols catalog) analysis {
 	a := analysis{errors: sc.errors}
 	st := txState{tool: sec.tx == txTool, implicit: sec.tx == txImplicit && len(sc.stmts) > 1}
 	if sec.tx == txFlyway {
@@ -157,7 +169,16 @@ func sequence(src *source, sc script, dialect, path string, sec section, created
 			st.commitAll()
 			inTx = false
 		}
+		widened := widenings(p.effect.retypes, cols, p.effect.columns)
 		for j, act := range p.actions {
+			if widened[j] {
+				// Only the length grows, within one length-prefix size:
+				// MySQL does it in place and readers see the same type.
+				act.ChangesType, act.RewritesTable, act.BackwardIncompatible = false, false, act.Renames
+				if act.Lock == myLockShared && act.Algorithm != "COPY" {
+					act.Lock = myLockNone
+				}
+			}
 			act.Line = src.line(p.start)
 			act.EndLine = src.line(max(p.start, p.end-1))
 			act.Fingerprint = fingerprint(path, sec.direction, text, occ, j)
@@ -196,6 +217,11 @@ func sequence(src *source, sc script, dialect, path string, sec section, created
 			a.statements = append(a.statements, act)
 		}
 		st.apply(p.effect)
+		if cols != nil {
+			for k, d := range p.effect.columns {
+				cols[k] = d
+			}
+		}
 		for _, t := range p.effect.creates {
 			newTables[tableKey(t)] = true
 			a.created = append(a.created, tableKey(t))
@@ -293,6 +319,7 @@ func firstLast(toks []token, from, to int) (first, last int, ok bool) {
 type token struct {
 	start, end         int
 	comment, semicolon bool
+	long               bool // an identifier longer than PostgreSQL keeps
 }
 
 // parseErrorf builds a parse error fact at the line of off.

@@ -72,8 +72,8 @@ func TestChangeRange(t *testing.T) {
 		"MIG001 db/migrations/0004_orders_index.up.sql:2",
 		"MIG024 db/migrations/0001_users.up.sql:1",
 		"warn MIG012 db/migrations/0004_orders_index.up.sql:2",
-		"warn MIG013 db/migrations/0004_orders_index.up.sql:1",
-		"warn MIG013 db/migrations/0004_orders_index.up.sql:2",
+		// No MIG013: PostgreSQL runs the two-statement golang-migrate
+		// file as one implicit transaction, so a failure undoes both.
 		"warn MIG022 db/migrations/0003_orders.down.sql:1",
 	}
 	if !slices.Equal(got, wantFindings) {

@@ -48,7 +48,8 @@ type file struct {
 	downPath   string // the down file of an up file
 	noTx       bool   // the tool is told not to wrap it in a transaction
 	order      []string
-	tooBig     bool // over maxFileSize: not read
+	tooBig     bool  // over maxFileSize: not read
+	assumeTx   *bool // Options.AssumeInTransaction
 }
 
 // dirLayout is a migrations directory and what is in it.

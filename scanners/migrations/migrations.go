@@ -27,6 +27,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"runtime/debug"
 	"slices"
@@ -49,6 +50,15 @@ type Options struct {
 	Base string
 	// Staged limits the change to the git index (pre-commit).
 	Staged bool
+	// AssumeInTransaction overrides what the tool layout says about
+	// transactions (squawk's --assume-in-transaction): true when the
+	// runner wraps every migration in one (a golang-migrate or plain SQL
+	// directory run by a framework that does), false when it wraps none.
+	// A file's own opt-out (goose NO TRANSACTION, dbmate
+	// transaction:false, Flyway executeInTransaction=false) still holds,
+	// and so does PostgreSQL's implicit transaction of a multi-statement
+	// query. Nil follows the layout.
+	AssumeInTransaction *bool
 }
 
 // Scanner is the migrations adapter.
@@ -122,6 +132,7 @@ func (s *Scanner) scanDir(ctx context.Context, d dirLayout, cs changeSet) ([]eng
 		}
 		texts[i] = string(data)
 		d.files[i].tooBig = tooBig
+		d.files[i].assumeTx = s.opts.AssumeInTransaction
 	}
 	dialect := cmp.Or(s.opts.Dialect, d.dialect)
 	if dialect == "" {
@@ -146,9 +157,10 @@ func (s *Scanner) scanDir(ctx context.Context, d dirLayout, cs changeSet) ([]eng
 	var migs []engine.Migration
 	var waivers []engine.Waiver
 	changeCreated := map[string]bool{}
+	cols := catalog{}
 	for i, f := range d.files {
 		change := cs.of(f.path)
-		recs, ws, created := parsed[i].records(change, changeCreated)
+		recs, ws, created := parsed[i].records(change, changeCreated, cols)
 		if change == changeAdded {
 			for _, t := range created {
 				changeCreated[t] = true
@@ -234,10 +246,10 @@ func parseFile(f file, text, dialect string) parsedFile {
 // holds. created are the tables created by earlier migrations added in
 // the change; it returns the tables this one creates.
 func record(f file, text, dialect, change string, created map[string]bool) ([]engine.Migration, []engine.Waiver, []string) {
-	return parseFile(f, text, dialect).records(change, created)
+	return parseFile(f, text, dialect).records(change, created, nil)
 }
 
-func (pf parsedFile) records(change string, created map[string]bool) ([]engine.Migration, []engine.Waiver, []string) {
+func (pf parsedFile) records(change string, created map[string]bool, cols catalog) ([]engine.Migration, []engine.Waiver, []string) {
 	f := pf.f
 	base := engine.Migration{
 		Path: f.path, Tool: f.tool, Version: f.version, Name: f.name, Dialect: pf.dialect,
@@ -257,9 +269,9 @@ func (pf parsedFile) records(change string, created map[string]bool) ([]engine.M
 		m.Direction = sec.direction
 		var a analysis
 		if sec.direction == directionDown {
-			a = sequence(pf.src, pf.scripts[i], pf.dialect, f.path, sec, nil)
+			a = sequence(pf.src, pf.scripts[i], pf.dialect, f.path, sec, nil, nil)
 		} else {
-			a = sequence(pf.src, pf.scripts[i], pf.dialect, f.path, sec, created)
+			a = sequence(pf.src, pf.scripts[i], pf.dialect, f.path, sec, created, cols)
 			m.Irreversible = pf.irreversible
 			m.DownPath = f.downPath
 			made = a.created
@@ -287,8 +299,41 @@ func findDir(ms []engine.Migration, dir string) int {
 	return slices.IndexFunc(ms, func(m engine.Migration) bool { return m.Direction == dir })
 }
 
-// sections splits a file into its directions as its tool does.
+// sections splits a file into its directions as its tool does, and says
+// how each runs: as the layout implies, or as configured.
 func sections(f file, src *source, dialect string) ([]section, []engine.ParseError) {
+	secs, errs := layoutSections(f, src, dialect)
+	if f.assumeTx == nil {
+		return secs, errs
+	}
+	for i := range secs {
+		switch {
+		case *f.assumeTx && (secs[i].tx == txNone || secs[i].tx == txImplicit) && !optedOut(f, src):
+			secs[i].tx = txTool
+		case !*f.assumeTx && (secs[i].tx == txTool || secs[i].tx == txFlyway):
+			secs[i].tx = txNone
+		}
+	}
+	return secs, errs
+}
+
+// optedOut is true when the file tells its tool not to use a transaction.
+func optedOut(f file, src *source) bool {
+	switch f.tool {
+	case ToolGoose:
+		return len(src.markerLines("-- +goose NO TRANSACTION")) > 0
+	case ToolDbmate:
+		return slices.ContainsFunc(src.markerLines("-- migrate:up"), func(l span) bool {
+			return strings.Contains(src.text[l.start:l.end], "transaction:false")
+		})
+	case ToolFlyway:
+		return f.noTx
+	}
+	return false
+}
+
+// layoutSections splits a file into its directions as its tool does.
+func layoutSections(f file, src *source, dialect string) ([]section, []engine.ParseError) {
 	all := section{direction: cmp.Or(f.direction, directionUp), from: 0, to: len(src.text)}
 	switch f.tool {
 	case ToolGolangMigrate:
@@ -357,10 +402,18 @@ func markedSections(src *source, upMarker, downMarker string, opts func(string, 
 	return secs, errs
 }
 
-// detectDialect picks a directory's dialect from what its files say:
-// MySQL-only and PostgreSQL-only syntax, then which grammar accepts the
-// files. PostgreSQL wins a tie.
+// detectDialect picks a directory's dialect from what its files say. A
+// file with MySQL-only syntax (backquoted names, ENGINE=, AUTO_INCREMENT,
+// MODIFY, CHANGE COLUMN) makes the directory MySQL; else the weaker
+// markers of each dialect are counted, then which grammar accepts the
+// files. PostgreSQL wins a tie. A wrong guess is not silent: the other
+// grammar rejects the files (MIG023) and every finding names the dialect.
 func detectDialect(texts []string) string {
+	for _, t := range texts {
+		if mysqlOnlyRE.MatchString(sqlCommentRE.ReplaceAllString(t, " ")) {
+			return MySQL
+		}
+	}
 	my, pgs := 0, 0
 	for _, t := range texts {
 		u := strings.ToUpper(t)
@@ -398,8 +451,15 @@ func detectDialect(texts []string) string {
 	return Postgres
 }
 
+// mysqlOnlyRE matches syntax PostgreSQL's grammar has no place for.
+var mysqlOnlyRE = regexp.MustCompile("`[^`\n]+`|" + `(?i:\bENGINE\s*=|\bAUTO_INCREMENT\b|\bALTER\s+TABLE\s[^;]*?\b(?:MODIFY|CHANGE\s+COLUMN)\s)`)
+
+// sqlCommentRE matches comments, which may quote names in backquotes
+// whatever the dialect (a rough cut: quotes inside strings are rare).
+var sqlCommentRE = regexp.MustCompile(`(?s:--[^\n]*|#[^\n]*|/\*.*?\*/)`)
+
 var (
-	mysqlMarkers    = []string{"`", "ENGINE=", "ENGINE =", "AUTO_INCREMENT", " UNSIGNED", "DELIMITER ", "MODIFY COLUMN", "CHANGE COLUMN", "LOCK_WAIT_TIMEOUT", "ALGORITHM=", "ALGORITHM =", "DEFAULT CHARSET"}
+	mysqlMarkers    = []string{" UNSIGNED", "DELIMITER ", "LOCK_WAIT_TIMEOUT", "ALGORITHM=", "ALGORITHM =", "DEFAULT CHARSET"}
 	postgresMarkers = []string{"$$", "::", "CONCURRENTLY", "SERIAL", "JSONB", "TIMESTAMPTZ", "CREATE EXTENSION", "LOCK_TIMEOUT", "NOT VALID", "PLPGSQL", "USING GIN", "USING BTREE ("}
 )
 

@@ -2,6 +2,7 @@ package migrations
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/pingcap/tidb/pkg/parser/ast"
@@ -31,9 +32,12 @@ func myFacts(n ast.StmtNode) parsed {
 	switch st := n.(type) {
 	case *ast.CreateTableStmt:
 		s := engine.Statement{Kind: "create_table", Table: tableName(st.Table), Idempotent: st.IfNotExists}
+		cs := tableCharset(st.Options)
+		p.effect.columns = map[string]colDef{}
 		for _, c := range st.Cols {
 			s.Columns = append(s.Columns, c.Name.Name.O)
 			s.Types = append(s.Types, myType(c.Tp))
+			p.effect.columns[columnKey(s.Table, c.Name.Name.O)] = myColumn(c, cs)
 		}
 		one(finishTypes(s))
 		p.effect.creates = []string{s.Table}
@@ -80,7 +84,7 @@ func myFacts(n ast.StmtNode) parsed {
 			p.effect.renames = append(p.effect.renames, [2]string{old, nw})
 		}
 	case *ast.AlterTableStmt:
-		p.actions, p.effect.renames = myAlterTable(st)
+		p.actions, p.effect.renames, p.effect.columns, p.effect.retypes = myAlterTable(st)
 	case *ast.CreateViewStmt:
 		one(engine.Statement{Kind: "create_view", Table: tableName(st.ViewName), Idempotent: st.OrReplace})
 	case *ast.OptimizeTableStmt:
@@ -126,7 +130,7 @@ func myFacts(n ast.StmtNode) parsed {
 
 // myAlterTable gives one action per specification. LOCK and ALGORITHM
 // clauses are not actions: they apply to every other specification.
-func myAlterTable(st *ast.AlterTableStmt) (acts []engine.Statement, renames [][2]string) {
+func myAlterTable(st *ast.AlterTableStmt) (acts []engine.Statement, renames [][2]string, cols map[string]colDef, retypes []retype) {
 	table := tableName(st.Table)
 	lock, algorithm := "", ""
 	for _, sp := range st.Specs {
@@ -144,7 +148,8 @@ func myAlterTable(st *ast.AlterTableStmt) (acts []engine.Statement, renames [][2
 			continue
 		case ast.AlterTableAddColumns:
 			for _, c := range sp.NewColumns {
-				a := myAddColumn(s, c)
+				cols = setColumn(cols, columnKey(table, c.Name.Name.O), myColumn(c, ""))
+				a := myAddColumn(s, c, exprDefaultRE.MatchString(st.Text()))
 				a.Idempotent = sp.IfNotExists
 				acts = append(acts, a)
 			}
@@ -164,6 +169,15 @@ func myAlterTable(st *ast.AlterTableStmt) (acts []engine.Statement, renames [][2
 			s.Kind, s.ChangesType, s.BackwardIncompatible, s.RewritesTable, s.Lock = "alter_column_type", true, true, true, myLockShared
 			s.Columns = []string{c.Name.Name.O}
 			s.Types = []string{myType(c.Tp)}
+			oldKey := columnKey(table, c.Name.Name.O)
+			if sp.OldColumnName != nil {
+				oldKey = columnKey(table, sp.OldColumnName.Name.O)
+			}
+			def := myColumn(c, "")
+			if !hasOption(c, ast.ColumnOptionAutoIncrement) && !hasOption(c, ast.ColumnOptionGenerated) {
+				retypes = append(retypes, retype{action: len(acts), oldKey: oldKey, newKey: columnKey(table, c.Name.Name.O), def: def})
+			}
+			cols = setColumn(cols, columnKey(table, c.Name.Name.O), def)
 			if sp.OldColumnName != nil && !strings.EqualFold(sp.OldColumnName.Name.O, c.Name.Name.O) {
 				s.Renames = true
 				s.Columns = []string{sp.OldColumnName.Name.O}
@@ -217,8 +231,12 @@ func myAlterTable(st *ast.AlterTableStmt) (acts []engine.Statement, renames [][2
 	for i := range acts {
 		if algorithm != "" {
 			acts[i].Algorithm = algorithm
-			if algorithm == "COPY" {
+			switch algorithm {
+			case "COPY":
 				acts[i].RewritesTable, acts[i].Lock = true, myLockShared
+			case "INPLACE", "INSTANT":
+				// MySQL refuses the statement rather than copy the table.
+				acts[i].RewritesTable = false
 			}
 		}
 		if lock != "" && lock != "DEFAULT" {
@@ -229,10 +247,34 @@ func myAlterTable(st *ast.AlterTableStmt) (acts []engine.Statement, renames [][2
 	if len(acts) == 0 {
 		acts = []engine.Statement{{Kind: "alter_table", Table: table, Lock: myLockNone, Algorithm: algorithm}}
 	}
-	return acts, renames
+	return acts, renames, cols, retypes
 }
 
-func myAddColumn(s engine.Statement, c *ast.ColumnDef) engine.Statement {
+func setColumn(cols map[string]colDef, k string, d colDef) map[string]colDef {
+	if cols == nil {
+		cols = map[string]colDef{}
+	}
+	cols[k] = d
+	return cols
+}
+
+func hasOption(c *ast.ColumnDef, tp ast.ColumnOptionType) bool {
+	for _, o := range c.Options {
+		if o.Tp == tp {
+			return true
+		}
+	}
+	return false
+}
+
+// exprDefaultRE finds DEFAULT (expression), MySQL 8's expression default,
+// which the TiDB parser keeps without its parentheses.
+var exprDefaultRE = regexp.MustCompile(`(?i)\bDEFAULT\s*\(`)
+
+// myAddColumn reads ADD COLUMN. parenDefault says the statement writes a
+// parenthesised DEFAULT somewhere: with a function call it is an
+// expression default, which MySQL cannot add in place.
+func myAddColumn(s engine.Statement, c *ast.ColumnDef, parenDefault bool) engine.Statement {
 	s.Kind = "add_column"
 	s.Columns = []string{c.Name.Name.O}
 	s.Types = []string{myType(c.Tp)}
@@ -246,12 +288,17 @@ func myAddColumn(s engine.Statement, c *ast.ColumnDef) engine.Statement {
 		case ast.ColumnOptionDefaultValue:
 			hasDefault = true
 			s.VolatileDefault = s.VolatileDefault || myVolatile(o.Expr)
+			if f, ok := o.Expr.(*ast.FuncCallExpr); ok && (parenDefault || !nowFuncs[f.FnName.L]) {
+				// An expression default is computed for every existing
+				// row: the table is copied while writes wait.
+				s.RewritesTable, s.Lock = true, myLockShared
+			}
 		case ast.ColumnOptionAutoIncrement:
-			filled, s.VolatileDefault, s.RewritesTable = true, true, true
+			filled, s.VolatileDefault, s.RewritesTable, s.Lock = true, true, true, myLockShared
 		case ast.ColumnOptionGenerated:
 			filled = true
 			if o.Stored {
-				s.RewritesTable = true
+				s.RewritesTable, s.Lock = true, myLockShared
 			}
 		case ast.ColumnOptionUniqKey:
 			s.AddsConstraint = constraintUnique
@@ -374,6 +421,10 @@ func myVolatile(e ast.ExprNode) bool {
 	}
 	return false
 }
+
+// nowFuncs are the CURRENT_TIMESTAMP spellings MySQL accepts as a plain
+// (not expression) default of a temporal column.
+var nowFuncs = map[string]bool{"current_timestamp": true, "now": true, "localtime": true, "localtimestamp": true}
 
 type funcVisitor struct{ names []string }
 

@@ -3,6 +3,7 @@ package migrations
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
@@ -31,7 +32,7 @@ func parsePostgres(src *source, from, to int) (sc script) {
 		}
 	}
 	if tree, err := pgParse(text); err == nil {
-		sc.stmts = pgStatements(tree, toks, from, to)
+		sc.stmts = pgStatements(src, tree, toks, from, to)
 		return sc
 	}
 	if scanErr == nil {
@@ -78,7 +79,7 @@ func pgPieces(src *source, toks []token, from, to int) (stmts []parsed, errs []e
 			errs = append(errs, parseErrorf(src, first+pgCursor(piece, err), "%s", pgMessage(err)))
 			return
 		}
-		stmts = append(stmts, pgStatements(tree, toks, first, last)...)
+		stmts = append(stmts, pgStatements(src, tree, toks, first, last)...)
 	}
 	for _, t := range toks {
 		if t.start >= to {
@@ -94,7 +95,7 @@ func pgPieces(src *source, toks []token, from, to int) (stmts []parsed, errs []e
 
 // pgStatements turns a parse tree of [from, to) into statements located
 // by their first and last tokens.
-func pgStatements(tree *pg.ParseResult, toks []token, from, to int) []parsed {
+func pgStatements(src *source, tree *pg.ParseResult, toks []token, from, to int) []parsed {
 	var out []parsed
 	for _, raw := range tree.GetStmts() {
 		s := from + int(raw.GetStmtLocation())
@@ -108,6 +109,11 @@ func pgStatements(tree *pg.ParseResult, toks []token, from, to int) []parsed {
 		}
 		p := pgFacts(raw.GetStmt())
 		p.start, p.end = first, last
+		if long := longIdents(src, toks, first, last); long != nil {
+			for i := range p.actions {
+				p.actions[i].LongNames = long
+			}
+		}
 		out = append(out, p)
 	}
 	return out
@@ -142,6 +148,9 @@ func pgTokens(text string, base int) (toks []token, err error) {
 			end:       base + int(t.GetEnd()),
 			comment:   t.GetToken() == pg.Token_SQL_COMMENT || t.GetToken() == pg.Token_C_COMMENT,
 			semicolon: t.GetToken() == pg.Token_ASCII_59,
+			// The lexer truncates a longer identifier before the grammar
+			// sees it: only the token still has the name as written.
+			long: t.GetToken() == pg.Token_IDENT && identBytes(text[t.GetStart():t.GetEnd()]) > pgMaxIdentifier,
 		})
 	}
 	return toks, nil
@@ -191,4 +200,25 @@ func deepComment(text string) int {
 		}
 	}
 	return -1
+}
+
+// identBytes is the length of an identifier token's name: without the
+// quotes of a quoted one, whose doubled quotes stand for one.
+func identBytes(tok string) int {
+	if len(tok) >= 2 && tok[0] == '"' {
+		return len(strings.ReplaceAll(tok[1:len(tok)-1], `""`, `"`))
+	}
+	return len(tok)
+}
+
+// longIdents lists the identifiers of [from, to) that PostgreSQL truncates.
+func longIdents(src *source, toks []token, from, to int) []string {
+	var out []string
+	i, _ := slices.BinarySearchFunc(toks, from, func(t token, off int) int { return t.start - off })
+	for ; i < len(toks) && toks[i].start < to; i++ {
+		if toks[i].long {
+			out = append(out, strings.Trim(src.text[toks[i].start:toks[i].end], `"`))
+		}
+	}
+	return compactSorted(out)
 }

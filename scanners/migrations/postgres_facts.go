@@ -1,6 +1,7 @@
 package migrations
 
 import (
+	"cmp"
 	"strings"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
@@ -37,7 +38,8 @@ func pgFacts(n *pg.Node) parsed {
 	switch {
 	case n.GetCreateStmt() != nil:
 		c := n.GetCreateStmt()
-		s := engine.Statement{Kind: "create_table", Table: rangeVar(c.GetRelation()), Idempotent: c.GetIfNotExists()}
+		s := engine.Statement{Kind: "create_table", Table: rangeVar(c.GetRelation()), Idempotent: c.GetIfNotExists(),
+			Temporary: c.GetRelation().GetRelpersistence() == "t"}
 		for _, e := range c.GetTableElts() {
 			if cd := e.GetColumnDef(); cd != nil {
 				s.Columns = append(s.Columns, cd.GetColname())
@@ -57,7 +59,7 @@ func pgFacts(n *pg.Node) parsed {
 			kind = "create_materialized_view"
 		}
 		t := rangeVar(c.GetInto().GetRel())
-		one(engine.Statement{Kind: kind, Table: t, Idempotent: c.GetIfNotExists()})
+		one(engine.Statement{Kind: kind, Table: t, Idempotent: c.GetIfNotExists(), Temporary: c.GetInto().GetRel().GetRelpersistence() == "t"})
 		p.effect.creates = []string{t}
 	case n.GetIndexStmt() != nil:
 		ix := n.GetIndexStmt()
@@ -84,7 +86,8 @@ func pgFacts(n *pg.Node) parsed {
 	case n.GetRenameStmt() != nil:
 		p = pgRename(n.GetRenameStmt())
 	case n.GetTruncateStmt() != nil:
-		s := engine.Statement{Kind: "truncate", Destructive: true, Lock: lockAccessExclusive}
+		s := engine.Statement{Kind: "truncate", Destructive: true, Lock: lockAccessExclusive,
+			Cascade: n.GetTruncateStmt().GetBehavior() == pg.DropBehavior_DROP_CASCADE}
 		setObjects(&s, relations(n.GetTruncateStmt().GetRelations()))
 		one(s)
 	case n.GetDeleteStmt() != nil:
@@ -96,9 +99,9 @@ func pgFacts(n *pg.Node) parsed {
 		u := n.GetUpdateStmt()
 		s := engine.Statement{Kind: "update", Table: rangeVar(u.GetRelation()), Lock: lockRowExclusive,
 			DataChangeWithoutWhere: u.GetWhereClause() == nil}
-		for _, t := range u.GetTargetList() {
+		for i, t := range u.GetTargetList() {
 			if name := t.GetResTarget().GetName(); name != "" {
-				s.Columns = append(s.Columns, name)
+				s.Columns = append(s.Columns, name+indirection(t.GetResTarget().GetIndirection(), i))
 			}
 		}
 		one(s)
@@ -132,8 +135,7 @@ func pgFacts(n *pg.Node) parsed {
 		one(engine.Statement{Kind: "create_trigger", Table: rangeVar(c.GetRelation()), Objects: []string{c.GetTrigname()},
 			Idempotent: c.GetReplace(), Lock: lockShareRowExclusive})
 	case n.GetAlterEnumStmt() != nil:
-		c := n.GetAlterEnumStmt()
-		one(engine.Statement{Kind: "alter_enum", Objects: []string{names(c.GetTypeName())}, Idempotent: c.GetSkipIfNewValExists()})
+		one(pgAlterEnum(n.GetAlterEnumStmt()))
 	case n.GetVacuumStmt() != nil:
 		v := n.GetVacuumStmt()
 		s := engine.Statement{Kind: "analyze", Lock: lockShareUpdateExcl}
@@ -142,7 +144,7 @@ func pgFacts(n *pg.Node) parsed {
 			p.effect.nonTransactional = true
 		}
 		for _, o := range v.GetOptions() {
-			if o.GetDefElem().GetDefname() == "full" {
+			if o.GetDefElem().GetDefname() == "full" && defTrue(o.GetDefElem()) {
 				s.RewritesTable, s.Lock = true, lockAccessExclusive
 			}
 		}
@@ -156,9 +158,15 @@ func pgFacts(n *pg.Node) parsed {
 		one(engine.Statement{Kind: "cluster", Table: rangeVar(n.GetClusterStmt().GetRelation()), RewritesTable: true, Lock: lockAccessExclusive})
 	case n.GetReindexStmt() != nil:
 		r := n.GetReindexStmt()
-		s := engine.Statement{Kind: "reindex", Table: rangeVar(r.GetRelation()), Lock: lockShare}
+		// REINDEX locks the index ACCESS EXCLUSIVE (and its table SHARE):
+		// every query that would use the index waits.
+		s := engine.Statement{Kind: "reindex", Table: cmp.Or(rangeVar(r.GetRelation()), r.GetName()), Lock: lockAccessExclusive}
+		if r.GetKind() == pg.ReindexObjectType_REINDEX_OBJECT_SYSTEM {
+			// The catalogs have no CONCURRENTLY form.
+			s.Kind = "reindex_system"
+		}
 		for _, o := range r.GetParams() {
-			if o.GetDefElem().GetDefname() == "concurrently" {
+			if o.GetDefElem().GetDefname() == "concurrently" && defTrue(o.GetDefElem()) {
 				s.Concurrently, s.Lock = true, lockShareUpdateExcl
 				p.effect.nonTransactional = true
 			}
@@ -179,6 +187,17 @@ func pgFacts(n *pg.Node) parsed {
 		one(engine.Statement{Kind: "drop_database", Objects: []string{d.GetDbname()}, Destructive: true,
 			BackwardIncompatible: true, Idempotent: d.GetMissingOk()})
 		p.effect.nonTransactional = true
+	case n.GetCreateDomainStmt() != nil:
+		p = pgCreateDomain(n.GetCreateDomainStmt())
+	case n.GetAlterDomainStmt() != nil:
+		p = pgAlterDomain(n.GetAlterDomainStmt())
+	case n.GetCommentStmt() != nil:
+		one(pgComment(n.GetCommentStmt()))
+	case n.GetLockStmt() != nil:
+		l := n.GetLockStmt()
+		s := engine.Statement{Kind: "lock", Lock: lockModes[l.GetMode()]}
+		setObjects(&s, relations(l.GetRelations()))
+		one(s)
 	case n.GetAlterSystemStmt() != nil:
 		one(engine.Statement{Kind: "alter_system"})
 		p.effect.nonTransactional = true
@@ -306,6 +325,9 @@ func pgAddColumn(s engine.Statement, cd *pg.ColumnDef) engine.Statement {
 			if k := constraintKind(c.GetContype()); k != "" {
 				s.AddsConstraint, s.NotValid = k, c.GetSkipValidation()
 			}
+			if c.GetContype() == pg.ConstrType_CONSTR_CHECK {
+				s.NotNullCheck = notNullCheck(c.GetRawExpr())
+			}
 		}
 	}
 	s.AddsDefault = hasDefault
@@ -327,6 +349,9 @@ func pgAddConstraint(s engine.Statement, c *pg.Constraint) engine.Statement {
 	}
 	if c.GetConname() != "" {
 		s.Objects = []string{c.GetConname()}
+	}
+	if s.AddsConstraint == constraintCheck {
+		s.NotNullCheck = notNullCheck(c.GetRawExpr())
 	}
 	if s.AddsConstraint == constraintForeignKey {
 		// Both tables are locked against writes while rows are checked.
@@ -360,7 +385,7 @@ func pgDrop(d *pg.DropStmt) parsed {
 	if obj == "matview" {
 		obj = "materialized_view"
 	}
-	s := engine.Statement{Kind: "drop_" + obj, Idempotent: d.GetMissingOk()}
+	s := engine.Statement{Kind: "drop_" + obj, Idempotent: d.GetMissingOk(), Cascade: d.GetBehavior() == pg.DropBehavior_DROP_CASCADE}
 	var objs []string
 	for _, o := range d.GetObjects() {
 		objs = append(objs, objectName(o))

@@ -23,17 +23,20 @@ func goose(body string) map[string]string {
 
 const upFile = "0001_change.up.sql"
 
-// ruleCases are, for every MIG rule, SQL that breaks it and SQL that does
-// not, in each dialect the rule applies to. The failing SQL must give the
-// rule at file:line; the passing SQL must not give it at all.
-var ruleCases = []struct {
+type ruleCase struct {
 	rule, dialect string
 	fail, pass    map[string]string
 	file          string
 	line          int
 	env           string
 	passLabels    []string
-}{
+	cfg           map[string]any // the config document, for rules that are off by default
+}
+
+// ruleCases are, for every MIG rule, SQL that breaks it and SQL that does
+// not, in each dialect the rule applies to. The failing SQL must give the
+// rule at file:line; the passing SQL must not give it at all.
+var ruleCases = []ruleCase{
 	{rule: "MIG001", dialect: Postgres, fail: gm("CREATE INDEX users_email ON users (email);\n"),
 		pass: gm("CREATE INDEX CONCURRENTLY users_email ON users (email);\n"), line: 1},
 	{rule: "MIG002", dialect: Postgres, fail: gm("DROP INDEX users_email;\n"),
@@ -91,7 +94,7 @@ var ruleCases = []struct {
 		pass: gm("ALTER TABLE users ALTER COLUMN plan SET DEFAULT 'free';\n"), line: 1},
 	{rule: "MIG018", dialect: MySQL, fail: gm("ALTER TABLE users ALTER COLUMN plan DROP DEFAULT;\n"),
 		pass: gm("ALTER TABLE users ALTER COLUMN plan SET DEFAULT 'free';\n"), line: 1},
-	{rule: "MIG019", dialect: Postgres, fail: gm("TRUNCATE sessions;\n"), pass: gm("DELETE FROM sessions WHERE expires_at < now();\n"), line: 1},
+	{rule: "MIG019", dialect: Postgres, fail: gm("TRUNCATE sessions CASCADE;\n"), pass: gm("DELETE FROM sessions WHERE expires_at < now();\n"), line: 1},
 	{rule: "MIG019", dialect: MySQL, fail: gm("DELETE FROM sessions;\n"), pass: gm("DELETE FROM sessions WHERE id = 1;\n"), line: 1},
 	{rule: "MIG020", dialect: Postgres, fail: gm("UPDATE users SET plan = 'free';\n"), pass: gm("UPDATE users SET plan = 'free' WHERE plan IS NULL;\n"), line: 1},
 	{rule: "MIG020", dialect: MySQL, fail: gm("UPDATE users SET plan = 'free';\n"), pass: gm("UPDATE users SET plan = 'free' WHERE plan IS NULL;\n"), line: 1},
@@ -110,7 +113,7 @@ var ruleCases = []struct {
 // TestRulesOnSQL runs each rule's failing and passing SQL through the real
 // parsers and the built-in policies.
 func TestRulesOnSQL(t *testing.T) {
-	for _, c := range ruleCases {
+	for _, c := range slices.Concat(ruleCases, moreRuleCases) {
 		t.Run(c.rule+"/"+c.dialect, func(t *testing.T) {
 			env := c.env
 			if env == "" {
@@ -121,11 +124,11 @@ func TestRulesOnSQL(t *testing.T) {
 				file = upFile
 			}
 			want := c.rule + " " + file + ":" + strconv.Itoa(c.line)
-			got := findingsFor(t, c.fail, c.dialect, env, nil)
+			got := findingsFor(t, c.fail, c.dialect, env, nil, c.cfg)
 			if !slices.Contains(got, want) {
 				t.Errorf("failing SQL: want %s among %v", want, got)
 			}
-			got = findingsFor(t, c.pass, c.dialect, env, c.passLabels)
+			got = findingsFor(t, c.pass, c.dialect, env, c.passLabels, c.cfg)
 			for _, f := range got {
 				if strings.HasPrefix(f, c.rule+" ") {
 					t.Errorf("passing SQL: unexpected %s", f)
@@ -139,7 +142,7 @@ func TestRulesOnSQL(t *testing.T) {
 // policies define, except those about git history, has a SQL case.
 func TestEveryRuleHasSQLCases(t *testing.T) {
 	covered := map[string]bool{"MIG024": true} // edits of applied migrations: TestChangeRange
-	for _, c := range ruleCases {
+	for _, c := range slices.Concat(ruleCases, moreRuleCases) {
 		covered[c.rule] = true
 	}
 	n := 0
@@ -158,12 +161,12 @@ func TestEveryRuleHasSQLCases(t *testing.T) {
 
 // findingsFor scans files as a golang-migrate or goose directory and
 // returns the MIG findings outside waivers as "RULE file:line".
-func findingsFor(t *testing.T, files map[string]string, dialect, env string, labels []string) []string {
+func findingsFor(t *testing.T, files map[string]string, dialect, env string, labels []string, cfg map[string]any) []string {
 	t.Helper()
 	in := scanFiles(t, files, dialect)
 	in.Release.Labels = labels
 	var out []string
-	for _, f := range migFindings(decide(t, in, env, nil)) {
+	for _, f := range migFindings(decide(t, in, env, cfg)) {
 		if !strings.HasPrefix(f, "waived ") {
 			out = append(out, strings.TrimPrefix(f, "warn "))
 		}

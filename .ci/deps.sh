@@ -9,7 +9,8 @@
 #   - Debian packages: prometheus and promtool (the SLO tests backfill a
 #     history into a real server), pre-commit (the hook tests commit through
 #     the real tool), shellcheck (make lint-action), curl (the Action's
-#     install step);
+#     install step), chromium (the HTML report is loaded in headless
+#     Chromium);
 #   - npm: the SARIF multitool and the SARIF 2.1.0 schema, into .tools/sarif
 #     (.ci/sarif-tools.sh).
 # A tool that is still missing afterwards fails here, and the test that needs
@@ -48,9 +49,10 @@ declare -A package=(
 	[pre-commit]=pre-commit
 	[shellcheck]=shellcheck
 	[curl]=curl
+	[chromium]=chromium
 )
 missing=()
-for cmd in prometheus promtool pre-commit shellcheck curl; do
+for cmd in prometheus promtool pre-commit shellcheck curl chromium; do
 	if ! command -v "$cmd" >/dev/null; then
 		pkg=${package[$cmd]}
 		[[ " ${missing[*]} " == *" $pkg "* ]] || missing+=("$pkg")

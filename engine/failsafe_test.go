@@ -75,12 +75,12 @@ func TestKnownEnvironments(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Join(known, ",") != "production,qa,staging" {
+	if strings.Join(known, ",") != "dev,development,production,qa,staging" {
 		t.Fatalf("known = %v", known)
 	}
 	err = engine.CheckEnvironment("prodution", known)
 	var ee *engine.EnvironmentError
-	if !errors.As(err, &ee) || !strings.Contains(err.Error(), `unknown environment "prodution" (known: production, qa, staging`) {
+	if !errors.As(err, &ee) || !strings.Contains(err.Error(), `unknown environment "prodution" (known: dev, development, production, qa, staging`) {
 		t.Fatalf("err = %v", err)
 	}
 	for _, ok := range []string{"", "production", "qa"} {

@@ -92,4 +92,8 @@ environments := {
 		},
 	},
 	"staging": {"fail_on": "high"},
+	# Built in so that they need no declaration; any other environment
+	# must be declared under environments: in .relgate.yaml.
+	"development": {},
+	"dev": {},
 }

@@ -308,6 +308,27 @@ type Settings struct {
 	// Vulnerabilities holds the VUL rules' settings, for the dependency
 	// (osv) and image (trivy) findings alike.
 	Vulnerabilities *VulnerabilitySettings `json:"vulnerabilities,omitempty" yaml:"vulnerabilities,omitempty"`
+	// Evidence is what a release must bring (SCN002); absence of evidence
+	// is not a pass.
+	Evidence *EvidenceSettings `json:"evidence,omitempty" yaml:"evidence,omitempty"`
+}
+
+// EvidenceSettings are the SCN002 rule's settings; the defaults are in
+// policies/lib/defaults.rego.
+type EvidenceSettings struct {
+	// Missing is what missing required evidence does: deny (production),
+	// warn (elsewhere) or ignore.
+	Missing string `json:"missing,omitempty" yaml:"missing,omitempty" jsonschema:"enum=deny,enum=warn,enum=ignore"`
+	// Scanners must have run with status ok, or been skipped for a reason
+	// in NotApplicable (default: all of them). Approvals are not required
+	// where approvals.required is 0.
+	Scanners []string `json:"scanners,omitempty" yaml:"scanners,omitempty"`
+	// NotApplicable are the skip reasons that mean a scanner's area does
+	// not apply to the repository (no lockfiles found, no migrations found…).
+	NotApplicable []string `json:"not_applicable,omitempty" yaml:"not_applicable,omitempty"`
+	// NonzeroStats are, per scanner, run statistics that must not be zero
+	// for its ok to count (default: secrets rules).
+	NonzeroStats map[string][]string `json:"nonzero_stats,omitempty" yaml:"nonzero_stats,omitempty"`
 }
 
 // ApprovalsSettings are the APR rules' settings; the defaults are in
@@ -660,6 +681,9 @@ func (c *Config) validate() error {
 		}
 		if s.ScannerErrors != "" && !oneOf(s.ScannerErrors, []string{"deny", "warn", "ignore"}) {
 			return fmt.Errorf("%s.scanner_errors: %q is not one of deny, warn, ignore", where, s.ScannerErrors)
+		}
+		if e := s.Evidence; e != nil && e.Missing != "" && !oneOf(e.Missing, []string{"deny", "warn", "ignore"}) {
+			return fmt.Errorf("%s.evidence.missing: %q is not one of deny, warn, ignore", where, e.Missing)
 		}
 		if s.Secrets != nil && s.Secrets.InHistory != "" && !oneOf(s.Secrets.InHistory, []string{"deny", "warn", "ignore"}) {
 			return fmt.Errorf("%s.secrets.in_history: %q is not one of deny, warn, ignore", where, s.Secrets.InHistory)

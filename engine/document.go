@@ -30,13 +30,27 @@ func (e *InputError) Error() string {
 
 func (e *InputError) Unwrap() error { return e.Err }
 
+// DefaultMaxInputBytes bounds the input documents DecodeInput reads
+// (64 MiB: a few hundred thousand facts), so that a huge document fails
+// with a clear error instead of exhausting memory and time.
+const DefaultMaxInputBytes int64 = 64 << 20
+
 // DecodeInput reads an input document strictly: another apiVersion or kind,
-// an unknown field, a wrong type or trailing data is an error naming the
-// file and line.
+// an unknown field, a wrong type, a schema violation or trailing data is an
+// error naming the file and line (or JSON path). Documents larger than
+// DefaultMaxInputBytes are refused.
 func DecodeInput(name string, r io.Reader) (*Input, error) {
-	data, err := io.ReadAll(r)
+	return DecodeInputLimit(name, r, DefaultMaxInputBytes)
+}
+
+// DecodeInputLimit is DecodeInput with another size limit in bytes.
+func DecodeInputLimit(name string, r io.Reader, maxBytes int64) (*Input, error) {
+	data, err := io.ReadAll(io.LimitReader(r, maxBytes+1))
 	if err != nil {
 		return nil, &InputError{File: name, Err: fmt.Errorf("read input: %w", err)}
+	}
+	if int64(len(data)) > maxBytes {
+		return nil, &InputError{File: name, Err: fmt.Errorf("read input: larger than the limit of %d bytes", maxBytes)}
 	}
 	var head struct {
 		APIVersion string `json:"apiVersion"`
@@ -50,6 +64,9 @@ func DecodeInput(name string, r io.Reader) (*Input, error) {
 	}
 	if head.Kind != KindInput {
 		return nil, &InputError{File: name, Err: fmt.Errorf("unsupported kind %q (want %q)", head.Kind, KindInput)}
+	}
+	if err := ValidateInput(data); err != nil {
+		return nil, &InputError{File: name, Err: err}
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()

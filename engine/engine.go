@@ -44,6 +44,8 @@ type Engine struct {
 	compiler *ast.Compiler
 	store    storage.Store
 	timeout  time.Duration
+	// environments are the built-in and configured environment names.
+	environments []string
 }
 
 // New loads and compiles the built-in and user policies once and prepares
@@ -105,6 +107,9 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 		rego.Query(Query),
 		rego.Compiler(compiler),
 		rego.Store(store),
+		// A builtin error (a bad regex, a type error) is the error of the
+		// rule that erred, not that rule silently not firing.
+		rego.StrictBuiltinErrors(true),
 	).PrepareForEval(ctx)
 	if err != nil {
 		var errs ast.Errors
@@ -114,7 +119,11 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 		return nil, &PolicyError{Err: fmt.Errorf("prepare query: %w", err)}
 	}
 	timeout := cmp.Or(opts.Timeout, DefaultTimeout)
-	return &Engine{query: pq, rules: rulesFromAnnotations(compiler), policyDigest: digest, compiler: compiler, store: store, timeout: timeout}, nil
+	envs, err := KnownEnvironments(opts.Config)
+	if err != nil {
+		return nil, &PolicyError{Err: err}
+	}
+	return &Engine{query: pq, rules: rulesFromAnnotations(compiler), policyDigest: digest, compiler: compiler, store: store, timeout: timeout, environments: envs}, nil
 }
 
 // Rules lists every rule known to the engine, sorted by id.

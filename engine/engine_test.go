@@ -28,7 +28,8 @@ func releaseInput(env, branch, tag, version string) *engine.Input {
 		Commit: "0123456789abcdef0123456789abcdef01234567",
 		Time:   time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC),
 	}
-	return in
+	// Complete evidence, so each test sees only the rules it is about.
+	return withEvidence(in)
 }
 
 func TestEvaluateRelease(t *testing.T) {

@@ -506,6 +506,24 @@ const (
 	StatusSkipped = "skipped"
 )
 
+// Skip reasons: why a scanner with status skipped did not look. Policy
+// tells the reasons that mean its area does not apply to the repository
+// (no lockfiles) from those that leave required evidence missing (not
+// selected, not a git repository): settings.evidence.not_applicable.
+const (
+	ReasonNotSelected  = "not selected"
+	ReasonStagedOnly   = "staged change only"
+	ReasonNotRepo      = "not a git repository"
+	ReasonNoLockfiles  = "no lockfiles found"
+	ReasonNoMigrations = "no migrations found"
+	ReasonNoImages     = "no images configured"
+	ReasonNoDirectory  = "no directory to scan"
+	ReasonNoTests      = "no test reports configured"
+	ReasonNoSLO        = "no SLO objectives configured"
+	ReasonNoApprovals  = "no change record or pull request configured"
+	ReasonUnknown      = "no reason given"
+)
+
 // ScannerRun records how one scanner ran: a failed scanner is a fact that
 // policy judges, never a silent pass.
 type ScannerRun struct {
@@ -514,12 +532,14 @@ type ScannerRun struct {
 	// Database names the vulnerability data the scanner matched against
 	// (an API or an offline database and where it lives); DBUpdatedAt is
 	// how old that data is, so policy can refuse a stale one.
-	Database    string           `json:"database,omitempty"`
-	DBUpdatedAt *time.Time       `json:"db_updated_at,omitempty"`
-	Status      string           `json:"status" jsonschema:"enum=ok,enum=error,enum=skipped"`
-	Error       string           `json:"error,omitempty"`
-	DurationMS  int64            `json:"duration_ms"`
-	Stats       map[string]int64 `json:"stats,omitempty"`
+	Database    string     `json:"database,omitempty"`
+	DBUpdatedAt *time.Time `json:"db_updated_at,omitempty"`
+	Status      string     `json:"status" jsonschema:"enum=ok,enum=error,enum=skipped"`
+	// Reason says why a skipped scanner did not look (Reason… constants).
+	Reason     string           `json:"reason,omitempty"`
+	Error      string           `json:"error,omitempty"`
+	DurationMS int64            `json:"duration_ms"`
+	Stats      map[string]int64 `json:"stats,omitempty"`
 	// Errors are files the scanner could not read while it scanned the
 	// rest: facts for policy, never silently skipped.
 	Errors []FileError `json:"errors,omitempty"`

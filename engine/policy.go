@@ -102,6 +102,9 @@ func loadModules(userPaths []string, caps *ast.Capabilities) (map[string]*ast.Mo
 	if err := checkIDCollisions(modules, user); err != nil {
 		return nil, nil, err
 	}
+	if err := checkRuleCollisions(modules, user); err != nil {
+		return nil, nil, err
+	}
 	maps.Copy(modules, user)
 	return modules, data, nil
 }

@@ -119,7 +119,7 @@ func fixtureDecision() *engine.Decision {
 		Scanners: []engine.ScannerRun{
 			{Name: "secrets", Version: "8.30.1", Status: engine.StatusOK, DurationMS: 1234},
 			{Name: "deps", Version: "2.5.0", Status: engine.StatusError, Error: "open osv-scalibr/Go/all.zip: no such file or directory", DurationMS: 15},
-			{Name: "container", Status: engine.StatusSkipped, Error: "no image given", DurationMS: 0},
+			{Name: "container", Status: engine.StatusSkipped, Reason: engine.ReasonNoImages, DurationMS: 0},
 		},
 		InputDigest:  "sha256:1111111111111111111111111111111111111111111111111111111111111111",
 		PolicyDigest: "sha256:2222222222222222222222222222222222222222222222222222222222222222",

@@ -31,12 +31,15 @@ func writeGitHub(w io.Writer, d *engine.Decision, opts Options) error {
 		command := map[string]string{kindViolation: "error", kindWarning: "warning", kindWaived: "notice"}[g.kind]
 		for _, f := range g.findings {
 			pl := placeOf(f, opts)
-			props := []string{"file=" + escapeProperty(pl.path)}
+			var props []string
+			if pl.path != "" {
+				props = append(props, "file="+escapeProperty(pl.path))
+			}
 			line := pl.startLine
 			if pl.config {
 				line = 1
 			}
-			if line > 0 {
+			if line > 0 && pl.path != "" {
 				props = append(props, "line="+strconv.Itoa(line))
 				if pl.endLine > line {
 					props = append(props, "endLine="+strconv.Itoa(pl.endLine))

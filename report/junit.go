@@ -7,6 +7,7 @@ import (
 	"io"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/relgate/relgate/engine"
 )
@@ -86,7 +87,7 @@ func writeJUnit(w io.Writer, d *engine.Decision, opts Options) error {
 			s := suite(cleanLine("relgate.rules." + a))
 			pl := placeOf(f, opts)
 			c := junitCase{
-				Name:      cleanLine(fmt.Sprintf("%s %s", f.Rule, pl)),
+				Name:      cleanLine(strings.TrimSpace(fmt.Sprintf("%s %s", f.Rule, pl))),
 				Classname: cleanLine("relgate.rules." + a + "." + f.Rule),
 				File:      cleanLine(pl.path),
 				Line:      pl.startLine,
@@ -127,7 +128,7 @@ func writeJUnit(w io.Writer, d *engine.Decision, opts Options) error {
 				c.Error = &junitProblem{Message: scanErr, Type: "scanner error", Text: scanErr}
 				s.Errors++
 			case engine.StatusSkipped:
-				c.Skipped = &junitSkipped{Message: "skipped: " + scanErr}
+				c.Skipped = &junitSkipped{Message: "skipped: " + cleanControl(scannerDetail(r))}
 				s.Skipped++
 			}
 			total += r.DurationMS

@@ -87,10 +87,10 @@ func writeMarkdown(w io.Writer, d *engine.Decision, opts Options) error {
 	}
 
 	if runs := sortedScanners(d); len(runs) > 0 {
-		fmt.Fprint(bw, "\n### Scanners\n\n| Scanner | Version | Status | Duration | Error |\n| --- | --- | --- | --- | --- |\n")
+		fmt.Fprint(bw, "\n### Scanners\n\n| Scanner | Version | Status | Duration | Detail |\n| --- | --- | --- | --- | --- |\n")
 		for _, r := range runs {
 			fmt.Fprintf(bw, "| %s | %s | %s | %s | %s |\n", mdText(r.Name), mdText(r.Version), mdText(r.Status),
-				formatDuration(r.DurationMS), mdText(r.Error))
+				formatDuration(r.DurationMS), mdText(scannerDetail(r)))
 		}
 	}
 

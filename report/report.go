@@ -18,15 +18,11 @@ import (
 	"github.com/relgate/relgate/engine"
 )
 
-// DefaultConfigFile is where findings without a file point when
-// Options.ConfigFile is empty.
-const DefaultConfigFile = ".relgate.yaml"
-
 // Options carries what a reporter needs beyond the decision itself.
 type Options struct {
 	Version    string            // relgate version (tool.driver.version)
 	Rules      []engine.RuleInfo // every known rule, from the engine (METADATA)
-	ConfigFile string            // repo-relative path of the config file (".relgate.yaml"): the location for findings without a file
+	ConfigFile string            // repo-relative path of the config file, when there is one: the location for findings without a file (empty: they have none)
 	Color      bool              // table only: ANSI colours (caller decides: TTY and no NO_COLOR)
 	// RepositoryURL is the repository's web address (https://github.com/OWNER/REPO):
 	// with the decision's commit, Markdown links each location to its file and line.
@@ -118,6 +114,20 @@ func sortedScanners(d *engine.Decision) []engine.ScannerRun {
 	return out
 }
 
+// scannerDetail is what a report says beside a scanner's status: its error,
+// or why it was skipped — never an empty "skipped:".
+func scannerDetail(r engine.ScannerRun) string {
+	switch {
+	case r.Error != "":
+		return r.Error
+	case r.Status == engine.StatusSkipped && r.Reason != "":
+		return r.Reason
+	case r.Status == engine.StatusSkipped:
+		return engine.ReasonUnknown
+	}
+	return ""
+}
+
 func sortedObjectives(d *engine.Decision) []engine.Objective {
 	out := slices.Clone(d.Objectives)
 	slices.SortStableFunc(out, func(a, b engine.Objective) int { return cmp.Compare(a.Name, b.Name) })
@@ -141,7 +151,11 @@ type place struct {
 func placeOf(f engine.Finding, opts Options) place {
 	p := strings.TrimPrefix(f.Location.Path, "./")
 	if p == "" {
-		return place{path: configFile(opts), config: true}
+		if opts.ConfigFile == "" {
+			// Never a file that does not exist: no file, no location.
+			return place{}
+		}
+		return place{path: opts.ConfigFile, config: true}
 	}
 	pl := place{path: p, startLine: max(f.Location.StartLine, 0), startCol: max(f.Location.StartColumn, 0)}
 	if f.Location.EndLine >= pl.startLine && pl.startLine > 0 {
@@ -151,13 +165,6 @@ func placeOf(f engine.Finding, opts Options) place {
 		pl.endCol = f.Location.EndColumn
 	}
 	return pl
-}
-
-func configFile(opts Options) string {
-	if opts.ConfigFile != "" {
-		return opts.ConfigFile
-	}
-	return DefaultConfigFile
 }
 
 // String is the human form: path, path:line or path:line-end.

@@ -157,6 +157,9 @@ func writeSARIF(w io.Writer, d *engine.Decision, opts Options, limits sarifLimit
 		if r.Error != "" {
 			s["error"] = r.Error
 		}
+		if r.Reason != "" {
+			s["reason"] = r.Reason
+		}
 		scanners = append(scanners, s)
 	}
 	if len(scanners) > 0 {
@@ -376,15 +379,20 @@ func sarifResult(e sarifEntry, idx ruleIndex, ruleIndex int, opts Options, hash 
 			}
 		}
 	}
-	loc := sarif.NewLocationWithPhysicalLocation(sarif.NewPhysicalLocation().
-		WithArtifactLocation(sarif.NewSimpleArtifactLocation(artifactURI(pl.path)).WithURIBaseID(srcRoot)).
-		WithRegion(region))
+	// A finding with no file (and no config file to stand in) has no
+	// location: SARIF allows that, and a location must name a real file.
+	locs := []*sarif.Location{}
+	if pl.path != "" {
+		locs = append(locs, sarif.NewLocationWithPhysicalLocation(sarif.NewPhysicalLocation().
+			WithArtifactLocation(sarif.NewSimpleArtifactLocation(artifactURI(pl.path)).WithURIBaseID(srcRoot)).
+			WithRegion(region)))
+	}
 
 	res := sarif.NewRuleResult(f.Rule).
 		WithRuleIndex(ruleIndex).
 		WithLevel(sarifLevel(f.Severity)).
 		WithMessage(sarif.NewTextMessage(idx.message(f))).
-		WithLocations([]*sarif.Location{loc}).
+		WithLocations(locs).
 		WithPartialFingerprints(map[string]string{"primaryLocationLineHash": hash})
 
 	props := sarif.NewPropertyBag()

@@ -149,7 +149,7 @@ func writeTable(w io.Writer, d *engine.Decision, opts Options) error {
 		}
 		fmt.Fprintf(t.w, "\n%s\n", t.style(fmt.Sprintf("SCANNERS (%d)", len(runs)), ansiBold))
 		fmt.Fprintf(t.w, "  %s  %s  %s  %s\n", t.style(pad("NAME", nameW), ansiDim), t.style(pad("STATUS", statusW), ansiDim),
-			t.style(pad("DURATION", durW), ansiDim), t.style("ERROR", ansiDim))
+			t.style(pad("DURATION", durW), ansiDim), t.style("DETAIL", ansiDim))
 		for _, r := range runs {
 			status := cleanLine(r.Status)
 			style := ""
@@ -160,7 +160,7 @@ func writeTable(w io.Writer, d *engine.Decision, opts Options) error {
 				style = ansiYellow
 			}
 			line := fmt.Sprintf("  %s  %s  %s  %s", pad(cleanLine(r.Name), nameW), t.style(pad(status, statusW), style),
-				pad(formatDuration(r.DurationMS), durW), cleanLine(r.Error))
+				pad(formatDuration(r.DurationMS), durW), cleanLine(scannerDetail(r)))
 			fmt.Fprintln(t.w, strings.TrimRight(line, " "))
 		}
 	}

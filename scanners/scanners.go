@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -129,6 +130,32 @@ func runOne(ctx context.Context, job Job) (*engine.Input, engine.ScannerRun) {
 		return nil, run
 	case run.Status == "":
 		run.Status = engine.StatusOK
+	case run.Status == engine.StatusSkipped && run.Reason == "":
+		// Policy tells a scanner whose area does not apply from missing
+		// evidence by its reason: an adapter that forgot to say is the latter.
+		run.Reason = engine.ReasonUnknown
+	}
+	if run.Status != engine.StatusSkipped {
+		run.Reason = ""
 	}
 	return r.part, run
+}
+
+// Unselected returns a skipped run record for every known scanner not in
+// selected, so the document says what was not looked at instead of leaving
+// it out: policy decides whether that evidence was required. A staged
+// (pre-commit) run looks only at the staged change, where the others do not
+// apply.
+func Unselected(selected []string, staged bool) []engine.ScannerRun {
+	reason := engine.ReasonNotSelected
+	if staged {
+		reason = engine.ReasonStagedOnly
+	}
+	var out []engine.ScannerRun
+	for _, n := range Names() {
+		if !slices.Contains(selected, n) {
+			out = append(out, engine.ScannerRun{Name: n, Status: engine.StatusSkipped, Reason: reason})
+		}
+	}
+	return out
 }

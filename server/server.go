@@ -279,6 +279,10 @@ func (s *Server) handleDecision(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusBadRequest, err.Error())
 		return
 	}
+	if err := st.engine.CheckEnvironment(in.Release.Environment); err != nil {
+		httpError(w, http.StatusBadRequest, err.Error())
+		return
+	}
 	d, err := st.engine.Evaluate(r.Context(), in)
 	if err != nil {
 		slog.Error("evaluate", "err", err)

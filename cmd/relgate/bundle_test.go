@@ -61,7 +61,7 @@ func TestPolicyBundles(t *testing.T) {
 
 	r := releaseRepo(t)
 	for _, p := range []string{archive, ref} {
-		code, stdout, stderr := cli(t, "check", r.Dir, "--scanners", "release", "--policy", p, "--format", "json")
+		code, stdout, stderr := cli(t, "check", r.Dir, "--scanners", "release", "--config", releaseOnly(t), "--policy", p, "--format", "json")
 		if code != exitFail || strings.Join(ruleIDs(decisionOf(t, stdout).Violations), ",") != "ACME001" {
 			t.Errorf("--policy %s: exit %d\n%s\n%s", p, code, stdout, stderr)
 		}

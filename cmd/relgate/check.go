@@ -23,11 +23,12 @@ func (a *app) checkCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			cfg, shown, err := loadConfig(so.config, dir)
+			// First, so that no error below leaves an earlier run's report.
+			reports, err := gopts.parseReports()
 			if err != nil {
 				return err
 			}
-			reports, err := gopts.parseReports()
+			cfg, shown, err := loadConfig(so.config, dir)
 			if err != nil {
 				return err
 			}

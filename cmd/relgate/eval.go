@@ -15,6 +15,7 @@ func (a *app) evalCommand() *cobra.Command {
 	var gopts gateOptions
 	var inputPath, configPath, env, waiversPath, explain string
 	var k knobs
+	var maxInputMB int
 	cmd := &cobra.Command{
 		Use:   "eval --input FILE|-",
 		Short: "Judge a saved input document (reproduces a decision)",
@@ -27,7 +28,15 @@ func (a *app) evalCommand() *cobra.Command {
 			if err := k.check(); err != nil {
 				return err
 			}
-			in, err := readInput(inputPath, cmd.InOrStdin())
+			// First, so that no error below leaves an earlier run's report.
+			reports, err := gopts.parseReports()
+			if err != nil {
+				return err
+			}
+			if maxInputMB <= 0 {
+				return usage(fmt.Errorf("--max-input-mb: want a positive number, got %d", maxInputMB))
+			}
+			in, err := readInput(inputPath, cmd.InOrStdin(), int64(maxInputMB)<<20)
 			if err != nil {
 				return err
 			}
@@ -36,10 +45,6 @@ func (a *app) evalCommand() *cobra.Command {
 				return err
 			}
 			cfg, shown, err := loadConfig(configPath, wd)
-			if err != nil {
-				return err
-			}
-			reports, err := gopts.parseReports()
 			if err != nil {
 				return err
 			}
@@ -61,6 +66,12 @@ func (a *app) evalCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if err := eng.CheckEnvironment(in.Release.Environment); err != nil {
+				if env != "" {
+					return usage(fmt.Errorf("--env: %w", err))
+				}
+				return usage(fmt.Errorf("%s: %w", inputPath, err))
+			}
 			if explain != "" {
 				return explainRule(cmd.Context(), eng, in, explain, a.stdout)
 			}
@@ -74,18 +85,19 @@ func (a *app) evalCommand() *cobra.Command {
 	f.StringVar(&env, "env", "", "judge for this environment instead of the document's")
 	f.StringVar(&waiversPath, "waivers", "", "judge with this waiver file instead of the document's waivers")
 	k.bind(f)
+	f.IntVar(&maxInputMB, "max-input-mb", int(engine.DefaultMaxInputBytes>>20), "refuse an input document larger than this many MiB")
 	f.StringVar(&explain, "explain", "", "explain why RULE (an id like REL001, or a path like relgate.rules.release.deny) fired or did not")
 	return cmd
 }
 
-func readInput(path string, stdin io.Reader) (*engine.Input, error) {
+func readInput(path string, stdin io.Reader, maxBytes int64) (*engine.Input, error) {
 	if path == "-" {
-		return engine.DecodeInput("<stdin>", stdin)
+		return engine.DecodeInputLimit("<stdin>", stdin, maxBytes)
 	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, &engine.InputError{File: path, Err: fmt.Errorf("read input: %w", unwrapPathError(err))}
 	}
 	defer f.Close()
-	return engine.DecodeInput(path, f)
+	return engine.DecodeInputLimit(path, f, maxBytes)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -110,6 +111,14 @@ func (o *gateOptions) parseReports() ([]reportFile, error) {
 		}
 		out = append(out, reportFile{format, path})
 	}
+	// A report left by an earlier run must not outlive a run that makes
+	// no decision: CI would upload the stale SARIF as this run's. Reports
+	// of this run are written atomically once it has decided.
+	for _, r := range out {
+		if err := os.Remove(r.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("remove earlier report %s: %w", r.path, unwrapPathError(err))
+		}
+	}
 	return out, nil
 }
 
@@ -126,6 +135,13 @@ func loadConfig(flag, dir string) (*config.Config, string, error) {
 		return nil, "", err
 	}
 	shown := config.FileName
+	if optional {
+		if _, err := os.Stat(path); err != nil {
+			// No config file: findings without a file of their own get
+			// no location rather than one that does not exist.
+			shown = ""
+		}
+	}
 	if flag != "" {
 		if rel, err := filepath.Rel(dir, flag); err == nil && !strings.HasPrefix(rel, "..") {
 			shown = filepath.ToSlash(rel)
@@ -183,6 +199,15 @@ func (a *app) gather(ctx context.Context, dir string, cfg *config.Config, o *sca
 	if err := o.knobs.check(); err != nil {
 		return nil, err
 	}
+	in := engine.NewInput()
+	in.Release.Environment = environment(o.env, cfg)
+	known, err := engine.KnownEnvironments(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := engine.CheckEnvironment(in.Release.Environment, known); err != nil {
+		return nil, usage(fmt.Errorf("--env: %w", err))
+	}
 	names := o.rc.scanners(o.scanners)
 	timeout := o.timeout
 	if cfg.Scanners != nil {
@@ -196,7 +221,7 @@ func (a *app) gather(ctx context.Context, dir string, cfg *config.Config, o *sca
 	if timeout == 0 {
 		timeout = 5 * time.Minute
 	}
-	names, err := scanners.Select(names, o.staged)
+	names, err = scanners.Select(names, o.staged)
 	if err != nil {
 		return nil, usage(fmt.Errorf("--scanners: %w", err))
 	}
@@ -215,9 +240,7 @@ func (a *app) gather(ctx context.Context, dir string, cfg *config.Config, o *sca
 		}
 		jobs = append(jobs, scanners.Job{Name: n, Scanner: s, Timeout: timeout})
 	}
-	in := engine.NewInput()
 	in.Waivers = ws
-	in.Release.Environment = environment(o.env, cfg)
 	in.Release.Time = time.Now().UTC().Truncate(time.Second)
 	if err := o.rc.input(in, cfg, dir); err != nil {
 		return nil, err
@@ -228,13 +251,24 @@ func (a *app) gather(ctx context.Context, dir string, cfg *config.Config, o *sca
 		progress = &ttyProgress{w: a.stderr}
 	}
 	scanners.Run(ctx, in, jobs, progress)
+	in.Scanners = append(in.Scanners, scanners.Unselected(names, o.staged)...)
 	if err := ctx.Err(); err != nil {
 		// Interrupted (or a broken policy stopped the scan): the facts
 		// are partial and are neither saved nor judged.
 		return nil, fmt.Errorf("scan interrupted: %w", err)
 	}
+	// The scanners' document meets the same schema as one read by eval or
+	// the server: facts it does not allow are a relgate bug, never judged.
+	data, err := in.Canonical()
+	if err != nil {
+		return nil, err
+	}
+	if err := engine.ValidateInput(data); err != nil {
+		return nil, fmt.Errorf("check scanned facts: %w", err)
+	}
 	if o.saveInput != "" {
-		if err := writeFileAtomic(o.saveInput, in.Encode); err != nil {
+		save := func(w io.Writer) error { _, err := w.Write(data); return err }
+		if err := writeFileAtomic(o.saveInput, save); err != nil {
 			return nil, fmt.Errorf("save input: %w", err)
 		}
 	}

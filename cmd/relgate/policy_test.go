@@ -85,7 +85,7 @@ func TestPolicyWorkbench(t *testing.T) {
 	}
 
 	r := releaseRepo(t)
-	code, out, stderr = cli(t, "check", r.Dir, "--scanners", "release", "--policy", dir, "--format", "json")
+	code, out, stderr = cli(t, "check", r.Dir, "--scanners", "release", "--config", releaseOnly(t), "--policy", dir, "--format", "json")
 	if code != exitFail {
 		t.Fatalf("check with the team's policy: exit %d\n%s\n%s", code, out, stderr)
 	}
@@ -97,7 +97,7 @@ func TestPolicyWorkbench(t *testing.T) {
 	writeFile(t, filepath.Join(r.Dir, ".relgate-waivers.yaml"), "waivers:\n  - rule: ACME001\n    scope: {path: '**'}\n"+
 		"    reason: ticketing system migration\n    approver: carol\n    expires: "+expires+"\n")
 	saved := filepath.Join(t.TempDir(), "in.json")
-	code, out, stderr = cli(t, "check", r.Dir, "--scanners", "release", "--policy", dir, "--format", "json", "--save-input", saved)
+	code, out, stderr = cli(t, "check", r.Dir, "--scanners", "release", "--config", releaseOnly(t), "--policy", dir, "--format", "json", "--save-input", saved)
 	if code != exitPass || len(decisionOf(t, out).Waived) != 1 {
 		t.Fatalf("waived: exit %d\n%s\n%s", code, out, stderr)
 	}
@@ -109,7 +109,7 @@ func TestPolicyWorkbench(t *testing.T) {
 	in["release"].(map[string]any)["time"] = time.Now().UTC().AddDate(0, 0, 21).Format(time.RFC3339)
 	data, _ := json.Marshal(in)
 	later := writeFile(t, filepath.Join(t.TempDir(), "later.json"), string(data))
-	code, out, stderr = cli(t, "eval", "--input", later, "--policy", dir, "--format", "json")
+	code, out, stderr = cli(t, "eval", "--input", later, "--config", releaseOnly(t), "--policy", dir, "--format", "json")
 	if code != exitFail {
 		t.Fatalf("expired: exit %d\n%s\n%s", code, out, stderr)
 	}
@@ -249,7 +249,7 @@ func repoRoot(t *testing.T) string {
 func TestEvalExplain(t *testing.T) {
 	dir := acmeDir(t, "1")
 	in := writeFile(t, filepath.Join(t.TempDir(), "in.json"),
-		`{"apiVersion":"relgate.dev/v1","kind":"ReleaseInput","release":{"environment":"production","time":"2026-11-20T00:00:00Z","labels":["CHG-7"]}}`)
+		`{"apiVersion":"relgate.dev/v1","kind":"ReleaseInput","secrets":[],"vulnerabilities":[],"containers":[],"misconfigurations":[],"migrations":[],"slo":[],"waivers":[],"scanners":[],"release":{"environment":"production","time":"2026-11-20T00:00:00Z","labels":["CHG-7"]}}`)
 	code, stdout, stderr := cli(t, "eval", "--input", in, "--policy", dir, "--explain", "ACME001")
 	if code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)

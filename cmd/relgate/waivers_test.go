@@ -143,7 +143,7 @@ func TestWaiverFileErrors(t *testing.T) {
 		{"bad date", []string{"check", r.Dir, "--waivers", bad}, `w.yaml:5: expires: "2026-13-01" is not a valid date`},
 		{"missing flag file", []string{"check", r.Dir, "--waivers", filepath.Join(tmp, "none.yaml")}, "none.yaml: read waivers: no such file"},
 		{"config file with unknown key", []string{"check", r.Dir, "--config", filepath.Join(tmp, "cfg", "relgate.yaml")}, `ops/waivers.yaml:6: unknown key "owner"`},
-		{"eval with a bad file", []string{"eval", "--input", writeFile(t, filepath.Join(tmp, "in.json"), `{"apiVersion":"relgate.dev/v1","kind":"ReleaseInput"}`), "--waivers", bad}, "w.yaml:5:"},
+		{"eval with a bad file", []string{"eval", "--input", writeFile(t, filepath.Join(tmp, "in.json"), `{"apiVersion":"relgate.dev/v1","kind":"ReleaseInput","secrets":[],"vulnerabilities":[],"containers":[],"misconfigurations":[],"migrations":[],"slo":[],"waivers":[],"scanners":[],"release":{"environment":"production","time":"2026-11-20T00:00:00Z"}}`), "--waivers", bad}, "w.yaml:5:"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

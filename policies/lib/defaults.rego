@@ -21,6 +21,31 @@ base := {
 	},
 	# A secret found only in older commits: deny, warn or ignore.
 	"secrets": {"in_history": "warn"},
+	# The evidence a release must bring (SCN002): absence of evidence is
+	# not a pass.
+	"evidence": {
+		# What missing required evidence does: deny, warn or ignore.
+		"missing": "warn",
+		# Scanners that must have run with status ok, or have been skipped
+		# for a reason in not_applicable. Approvals are required unless the
+		# config sets approvals.required to 0 (SCN003 then says so).
+		"scanners": ["release", "secrets", "migrations", "deps", "containers", "iac", "tests", "approvals", "slo"],
+		# Skip reasons that mean the scanner's area does not apply to the
+		# repository. Any other reason (not selected, not a git
+		# repository, no change record) leaves evidence missing.
+		"not_applicable": [
+			"no lockfiles found",
+			"no migrations found",
+			"no images configured",
+			"no directory to scan",
+			"no test reports configured",
+			"no SLO objectives configured",
+			"staged change only",
+		],
+		# Run statistics that must not be zero for a scanner's ok to count:
+		# a secrets scan with no rules looked at nothing.
+		"nonzero_stats": {"secrets": ["rules"]},
+	},
 	# Waiver governance (the WVR rules).
 	"waivers": {
 		# A waiver that expires within this many days warns (WVR002).
@@ -58,6 +83,7 @@ environments := {
 	"production": {
 		"fail_on": "high",
 		"scanner_errors": "deny",
+		"evidence": {"missing": "deny"},
 		"secrets": {"in_history": "deny"},
 		"release": {
 			"branches": ["main", "master", "release/**", "hotfix/**"],
@@ -66,4 +92,8 @@ environments := {
 		},
 	},
 	"staging": {"fail_on": "high"},
+	# Built in so that they need no declaration; any other environment
+	# must be declared under environments: in .relgate.yaml.
+	"development": {},
+	"dev": {},
 }

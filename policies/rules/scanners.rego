@@ -55,3 +55,124 @@ result(s) := {
 	"fingerprint": crypto.sha256(sprintf("SCN001|%s", [s.name])),
 	"id": s.name,
 }
+
+evidence := lib.settings.evidence
+
+runs[s.name] := s if some s in object.get(input, "scanners", [])
+
+# approvals_lowered: the config says explicitly that this environment needs
+# no approvals, so approval evidence is not required (SCN003 says so).
+approvals_lowered if object.get(lib.settings, ["approvals", "required"], null) == 0
+
+required contains name if {
+	some name in evidence.scanners
+	not lowered(name)
+}
+
+lowered("approvals") if approvals_lowered
+
+# missing holds [scanner, why] for each piece of required evidence that is
+# absent (a set, not an object, so two gaps of one scanner never conflict).
+missing contains [name, "it did not run"] if {
+	some name in required
+	not runs[name]
+}
+
+missing contains [name, sprintf("skipped: %s", [reason])] if {
+	some name in required
+	runs[name].status == "skipped"
+	reason := object.get(runs[name], "reason", "no reason given")
+	not reason in evidence.not_applicable
+}
+
+missing contains [name, sprintf("ran with zero %s", [concat(", ", zero)])] if {
+	some name in required
+	runs[name].status == "ok"
+	zero := [stat |
+		some stat in object.get(evidence, ["nonzero_stats", name], [])
+		object.get(runs[name], ["stats", stat], null) == 0
+	]
+	count(zero) > 0
+}
+
+# The facts behind a scanner's ok: a release scanner that ran found a
+# commit, an approvals scanner that ran produced approval facts.
+missing contains ["release", "ran but no release facts (commit) are in the input"] if {
+	"release" in required
+	runs.release.status == "ok"
+	object.get(input, ["release", "commit"], "") == ""
+}
+
+missing contains ["approvals", "ran but no approval facts are in the input"] if {
+	"approvals" in required
+	runs.approvals.status == "ok"
+	not input.approvals
+}
+
+evidence_result(name, why) := {
+	"msg": sprintf("%s requires %s evidence, which is missing: %s", [lib.environment, name, why]),
+	"fingerprint": crypto.sha256(sprintf("SCN002|%s|%s", [name, why])),
+	"id": name,
+}
+
+# METADATA
+# title: Required evidence is missing
+# description: |
+#   The environment requires evidence (settings.evidence) that the input
+#   does not bring: a scanner that did not run, was skipped for a reason
+#   that does not make its area inapplicable, or ran with nothing to check
+#   with. Absence of evidence is not a pass.
+# custom:
+#   id: SCN002
+#   severity: high
+#   remediation: |
+#     Run the scanner named (for release facts: a git checkout with tags;
+#     for approvals: --change-record or the GitHub source). Where the
+#     evidence truly does not apply, remove it from
+#     environments.<env>.evidence.scanners in .relgate.yaml.
+deny contains v if {
+	evidence.missing == "deny"
+	md := rego.metadata.rule()
+	some [name, why] in missing
+	v := lib.finding(md, evidence_result(name, why))
+}
+
+# METADATA
+# title: Required evidence is missing
+# description: |
+#   The environment's required evidence (settings.evidence) is incomplete,
+#   outside an environment that fails closed.
+# custom:
+#   id: SCN002
+#   severity: medium
+#   remediation: |
+#     Run the scanner named; in production the same gap fails the gate.
+warn contains v if {
+	evidence.missing == "warn"
+	md := rego.metadata.rule()
+	some [name, why] in missing
+	v := lib.finding(md, evidence_result(name, why))
+}
+
+# METADATA
+# title: Approval evidence lowered by the config
+# description: |
+#   The config sets approvals.required to 0 for this environment, so the
+#   gate does not require approval evidence. The decision says so, so that
+#   nobody reads the pass as approved.
+# custom:
+#   id: SCN003
+#   severity: info
+#   remediation: |
+#     Nothing to do if no approvals are intended here; otherwise remove
+#     approvals.required: 0 from .relgate.yaml.
+warn contains v if {
+	"approvals" in evidence.scanners
+	evidence.missing != "ignore"
+	approvals_lowered
+	v := lib.finding(rego.metadata.rule(), {
+		"msg": sprintf("%s does not require approval evidence: the config sets approvals.required to 0", [lib.environment]),
+		"fingerprint": crypto.sha256(sprintf("SCN003|%s", [lib.environment])),
+		"id": "approvals",
+	})
+}

@@ -95,7 +95,7 @@ func (s *Scanner) Scan(ctx context.Context, out *engine.Input) (engine.ScannerRu
 		return run, err
 	}
 	if s.opts.ChangeRecord == "" && gh == nil {
-		run.Status = engine.StatusSkipped
+		run.Status, run.Reason = engine.StatusSkipped, engine.ReasonNoApprovals
 		return run, nil
 	}
 	a := &engine.Approvals{Sources: []string{}, Reviews: []engine.Review{}}

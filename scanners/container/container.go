@@ -101,7 +101,7 @@ func Version() string {
 func (s *Scanner) Scan(ctx context.Context, out *engine.Input) (engine.ScannerRun, error) {
 	run := engine.ScannerRun{Version: Version()}
 	if len(s.opts.Images) == 0 {
-		run.Status = engine.StatusSkipped
+		run.Status, run.Reason = engine.StatusSkipped, engine.ReasonNoImages
 		return run, nil
 	}
 	db, err := openDB(s.opts.DBDir)
@@ -158,7 +158,7 @@ func (s *Scanner) Scan(ctx context.Context, out *engine.Input) (engine.ScannerRu
 func (s *IaCScanner) Scan(ctx context.Context, out *engine.Input) (engine.ScannerRun, error) {
 	run := engine.ScannerRun{Version: Version()}
 	if s.dir == "" {
-		run.Status = engine.StatusSkipped
+		run.Status, run.Reason = engine.StatusSkipped, engine.ReasonNoDirectory
 		return run, nil
 	}
 	abs, err := filepath.Abs(s.dir)

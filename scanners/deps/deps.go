@@ -127,7 +127,7 @@ func (s *Scanner) Scan(ctx context.Context, out *engine.Input) (engine.ScannerRu
 		return run, fmt.Errorf("osv-scanner: %s", strings.Join(fatal, "; "))
 	}
 	if packages == 0 && len(run.Errors) == 0 {
-		run.Status = engine.StatusSkipped
+		run.Status, run.Reason = engine.StatusSkipped, engine.ReasonNoLockfiles
 		return run, nil
 	}
 	setStat(&run, "lockfiles", int64(len(lockfiles)))

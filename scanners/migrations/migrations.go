@@ -87,7 +87,7 @@ func (s *Scanner) Scan(ctx context.Context, out *engine.Input) (engine.ScannerRu
 		files += len(d.files)
 	}
 	if files == 0 {
-		run.Status = engine.StatusSkipped
+		run.Status, run.Reason = engine.StatusSkipped, engine.ReasonNoMigrations
 		return run, nil
 	}
 	cs, err := changes(ctx, s.opts.Dir, s.opts.Base, s.opts.Staged)

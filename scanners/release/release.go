@@ -88,7 +88,7 @@ func (s *Scanner) Scan(ctx context.Context, out *engine.Input) (engine.ScannerRu
 	shallow, err := isShallow(ctx, dir)
 	if errors.Is(err, ErrNotRepo) {
 		slog.Info("release: skipped, not a git repository", "dir", dir)
-		run.Status = engine.StatusSkipped
+		run.Status, run.Reason = engine.StatusSkipped, engine.ReasonNotRepo
 		return run, nil
 	}
 	if err != nil {

@@ -28,6 +28,9 @@ const (
 )
 
 // Run record counters.
+// StatRules counts the gitleaks rules the scan ran with.
+const StatRules = "rules"
+
 const (
 	statFiles       = "files_scanned"
 	statBytes       = "bytes_scanned"

@@ -188,6 +188,9 @@ func (s *Scanner) Scan(ctx context.Context, out *engine.Input) (engine.ScannerRu
 	if n := d.TotalBytes.Load(); n <= math.MaxInt64 {
 		run.Stats[statBytes] = int64(n)
 	}
+	// A config with no rules (or all disabled) makes an ok that looked for
+	// nothing: the count is a fact, and policy (SCN002) decides.
+	run.Stats[StatRules] = int64(len(s.cfg.Rules))
 	if err != nil {
 		return run, err
 	}

@@ -143,7 +143,7 @@ func (s *Scanner) Scan(ctx context.Context, out *engine.Input) (engine.ScannerRu
 	}
 	objs = append(objs, defs...)
 	if len(objs) == 0 {
-		run.Status = engine.StatusSkipped
+		run.Status, run.Reason = engine.StatusSkipped, engine.ReasonNoSLO
 		return run, nil
 	}
 	if err := checkUnique(objs); err != nil {

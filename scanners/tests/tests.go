@@ -77,7 +77,7 @@ const (
 func (s *Scanner) Scan(ctx context.Context, out *engine.Input) (engine.ScannerRun, error) {
 	run := engine.ScannerRun{Stats: map[string]int64{}}
 	if len(s.opts.JUnit) == 0 && s.opts.Coverage == "" {
-		run.Status = engine.StatusSkipped
+		run.Status, run.Reason = engine.StatusSkipped, engine.ReasonNoTests
 		return run, nil
 	}
 	t := &engine.Tests{Reports: []string{}, Failures: []engine.TestFailure{}}

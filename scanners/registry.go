@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/relgate/relgate/config"
+	"github.com/relgate/relgate/internal/redact"
 	"github.com/relgate/relgate/scanners/approvals"
 	"github.com/relgate/relgate/scanners/container"
 	"github.com/relgate/relgate/scanners/deps"
@@ -42,6 +43,9 @@ type Target struct {
 	// (--stage verify); SLOVars fill their query templates (--slo-var).
 	Verify  bool
 	SLOVars map[string]string
+	// Redactor learns the secrets the secrets scanner finds, so that no
+	// output of the run shows them; nil: none.
+	Redactor *redact.Redactor
 }
 
 // Names lists every scanner relgate knows, in the order they are reported.
@@ -179,7 +183,7 @@ func newTests(t Target, cfg *config.Config) Scanner {
 // newSecrets maps the target and the secrets section of the config onto the
 // gitleaks adapter's options.
 func newSecrets(t Target, cfg *config.Config) (Scanner, error) {
-	o := secrets.Options{Dir: t.Dir, Base: t.Base, Staged: t.Staged}
+	o := secrets.Options{Dir: t.Dir, Base: t.Base, Staged: t.Staged, Redactor: t.Redactor}
 	if cfg != nil && cfg.Secrets != nil {
 		sc := cfg.Secrets
 		o.History, o.Archives, o.DecodeDepth, o.Config = sc.History, sc.Archives, sc.DecodeDepth, sc.Config

@@ -39,4 +39,3 @@ func TestResponsesAreRedacted(t *testing.T) {
 		}
 	}
 }
-

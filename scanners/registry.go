@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/relgate/relgate/config"
+	"github.com/relgate/relgate/internal/boundary"
 	"github.com/relgate/relgate/internal/redact"
 	"github.com/relgate/relgate/scanners/approvals"
 	"github.com/relgate/relgate/scanners/container"
@@ -46,6 +47,9 @@ type Target struct {
 	// Redactor learns the secrets the secrets scanner finds, so that no
 	// output of the run shows them; nil: none.
 	Redactor *redact.Redactor
+	// AllowOutsideRoot lets the config name directories outside Dir
+	// (--allow-outside-root); by default that is a config error.
+	AllowOutsideRoot bool
 }
 
 // Names lists every scanner relgate knows, in the order they are reported.
@@ -64,6 +68,9 @@ func New(name string, t Target, cfg *config.Config) (Scanner, error) {
 		o := migrations.Options{Dir: t.Dir, Base: t.Base, Staged: t.Staged}
 		if cfg != nil && cfg.Migrations != nil {
 			o.Dirs, o.Dialect = cfg.Migrations.Dirs, cfg.Migrations.Dialect
+			if err := inside(t, "migrations.dirs", o.Dirs); err != nil {
+				return nil, err
+			}
 		}
 		return migrations.New(o), nil
 	case "deps":
@@ -199,6 +206,21 @@ func newSecrets(t Target, cfg *config.Config) (Scanner, error) {
 		return nil, err // never a typed nil inside the interface
 	}
 	return s, nil
+}
+
+// inside checks that the directories a config key names stay in the
+// scanned root once symlinks are resolved: the config comes with the
+// repository, which is untrusted input.
+func inside(t Target, key string, dirs []string) error {
+	if t.AllowOutsideRoot || t.Dir == "" {
+		return nil
+	}
+	for _, d := range dirs {
+		if _, err := boundary.Resolve(t.Dir, d); err != nil {
+			return &config.Error{File: config.FileName, Msg: fmt.Sprintf("%s: %q %v (pass --allow-outside-root to scan it anyway)", key, d, err)}
+		}
+	}
+	return nil
 }
 
 // StagedNames lists the scanners that look at the staged change: the

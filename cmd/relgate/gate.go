@@ -35,6 +35,8 @@ type scanOptions struct {
 	offline   bool
 	dbDir     string
 	waivers   string
+	// allowOutside lets config paths leave the scanned directory.
+	allowOutside bool
 }
 
 func (o *scanOptions) bind(cmd *cobra.Command) {
@@ -50,6 +52,7 @@ func (o *scanOptions) bind(cmd *cobra.Command) {
 	f.StringArrayVar(&o.images, "image", nil, "container image to scan: registry ref, docker-save tar or OCI layout (repeatable)")
 	f.BoolVar(&o.offline, "offline", false, "use only the local vulnerability databases")
 	f.StringVar(&o.dbDir, "db-dir", "", "directory of the offline vulnerability databases")
+	f.BoolVar(&o.allowOutside, "allow-outside-root", false, "let config paths (migrations.dirs) name directories outside PATH")
 	f.StringVar(&o.waivers, "waivers", "", "waiver file (default: the config's waivers_file, else PATH/"+waivers.FileName+")")
 }
 
@@ -191,6 +194,7 @@ func (a *app) gather(ctx context.Context, dir string, cfg *config.Config, o *sca
 		return nil, err
 	}
 	target := scanners.Target{Dir: dir, Base: o.base, Staged: o.staged, Images: o.images, Offline: o.offline, DBDir: o.dbDir}
+	target.Redactor, target.AllowOutsideRoot = a.redactor, o.allowOutside
 	o.rc.target(&target)
 	jobs := make([]scanners.Job, 0, len(names))
 	for _, n := range names {
@@ -209,7 +213,7 @@ func (a *app) gather(ctx context.Context, dir string, cfg *config.Config, o *sca
 	}
 	var progress scanners.Progress
 	if isTerminal(a.stderr) {
-		progress = &ttyProgress{w: a.stderr}
+		progress = &ttyProgress{w: a.redactor.Writer(a.stderr)}
 	}
 	scanners.Run(ctx, in, jobs, progress)
 	if err := ctx.Err(); err != nil {
@@ -217,8 +221,12 @@ func (a *app) gather(ctx context.Context, dir string, cfg *config.Config, o *sca
 		// are partial and are neither saved nor judged.
 		return nil, fmt.Errorf("scan interrupted: %w", err)
 	}
+	in, err = redactInput(a.redactor, in)
+	if err != nil {
+		return nil, err
+	}
 	if o.saveInput != "" {
-		if err := writeFileAtomic(o.saveInput, in.Encode); err != nil {
+		if err := writeFileAtomic(o.saveInput, redacted(a.redactor, in.Encode)); err != nil {
 			return nil, fmt.Errorf("save input: %w", err)
 		}
 	}
@@ -237,18 +245,18 @@ func (a *app) judge(ctx context.Context, eng *engine.Engine, in *engine.Input, c
 	}
 	opts := report.Options{Version: version, Rules: eng.Rules(), ConfigFile: cfgShown}
 	for _, r := range reports {
-		err := writeFileAtomic(r.path, func(w io.Writer) error { return report.Write(w, r.format, d, opts) })
+		err := writeFileAtomic(r.path, redacted(a.redactor, func(w io.Writer) error { return report.Write(w, r.format, d, opts) }))
 		if err != nil {
 			return fmt.Errorf("write %s report: %w", r.format, err)
 		}
 	}
 	stdoutOpts := opts
 	stdoutOpts.Color = o.format == "table" && isTerminal(a.stdout) && os.Getenv("NO_COLOR") == ""
-	if err := report.Write(a.stdout, o.format, d, stdoutOpts); err != nil {
+	if err := a.redactor.WriteTo(a.stdout, func(w io.Writer) error { return report.Write(w, o.format, d, stdoutOpts) }); err != nil {
 		return fmt.Errorf("write %s report: %w", o.format, err)
 	}
 	if o.attest != nil {
-		if err := o.attest.write(ctx, d, in); err != nil {
+		if err := o.attest.write(ctx, d, in, a.redactor); err != nil {
 			return err
 		}
 	}

@@ -18,6 +18,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/relgate/relgate/engine"
+	"github.com/relgate/relgate/internal/redact"
 	"github.com/relgate/relgate/server"
 )
 
@@ -70,7 +71,7 @@ func (a *app) serveCommand() *cobra.Command {
 // serve runs the server on ln until ctx ends; SIGHUP reloads.
 func (a *app) serve(ctx context.Context, o *serveOptions, ln net.Listener) error {
 	defer func() { _ = ln.Close() }() // the server closes it on shutdown; this covers early returns
-	cfg, err := o.serverConfig()
+	cfg, err := o.serverConfig(a.redactor)
 	if err != nil {
 		return err
 	}
@@ -103,7 +104,7 @@ func (a *app) serve(ctx context.Context, o *serveOptions, ln net.Listener) error
 	return s.Serve(ctx, ln, tlsCfg, o.grace)
 }
 
-func (o *serveOptions) serverConfig() (*server.Config, error) {
+func (o *serveOptions) serverConfig(redactor *redact.Redactor) (*server.Config, error) {
 	if o.cert == "" || o.key == "" {
 		return nil, usage(errors.New("--tls-cert and --tls-key are required: the API server calls webhooks over HTTPS only"))
 	}
@@ -155,7 +156,8 @@ func (o *serveOptions) serverConfig() (*server.Config, error) {
 			}
 			return newEngine(ctx, cfg, wd, o.policies)
 		},
-		Token: token,
+		Token:    token,
+		Redactor: redactor,
 		Admission: server.Admission{
 			RecordsDir: o.records, Keys: keys, MaxAge: o.maxAge, Mode: o.mode,
 			FailurePolicy: o.failurePolicy, Environments: envs,

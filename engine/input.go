@@ -144,7 +144,7 @@ type Secret struct {
 	Author      string   `json:"author,omitempty"`
 	Date        string   `json:"date,omitempty"`
 	Fingerprint string   `json:"fingerprint"`
-	SecretHash  string   `json:"secret_hash"`
+	SecretHash  string   `json:"secret_hash" jsonschema:"pattern=^(sha256:[0-9a-f]{64})?$"`
 	Redacted    string   `json:"redacted"`
 	Entropy     float64  `json:"entropy"`
 	// Where is "change" (in the staged diff or base..HEAD), "history"

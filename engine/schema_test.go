@@ -90,7 +90,7 @@ func sampleInput() *engine.Input {
 	in.Release = engine.Release{Environment: "production", Branch: "main", Tag: "v1.0.0", Version: "1.0.0",
 		Time:    time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC),
 		Commits: []engine.Commit{{SHA: "abc", Subject: "feat: x", Type: "feat", Time: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}}}
-	in.Secrets = []engine.Secret{{RuleID: "aws-access-token", Location: engine.Location{Path: "a.env", StartLine: 1}, Fingerprint: "f", SecretHash: "h", Redacted: "AKIA…", Where: "tree"}}
+	in.Secrets = []engine.Secret{{RuleID: "aws-access-token", Location: engine.Location{Path: "a.env", StartLine: 1}, Fingerprint: "f", SecretHash: "sha256:" + strings.Repeat("ab", 32), Redacted: "AKIA…", Where: "tree"}}
 	in.Vulnerabilities = []engine.Vulnerability{{ID: "GHSA-x", Package: engine.Package{Name: "lodash", Version: "4.17.20", Ecosystem: "npm"}, Severity: "high", Source: "osv", Location: engine.Location{Path: "package-lock.json", StartLine: 10}}}
 	in.Migrations = []engine.Migration{{Path: "db/1.up.sql", Tool: "golang-migrate", Dialect: "postgres", Statements: []engine.Statement{{Line: 1, Kind: "DropTable", Destructive: true}}}}
 	in.Scanners = []engine.ScannerRun{{Name: "release", Status: engine.StatusOK, DurationMS: 12}}

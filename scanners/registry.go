@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/relgate/relgate/config"
+	"github.com/relgate/relgate/internal/boundary"
+	"github.com/relgate/relgate/internal/redact"
 	"github.com/relgate/relgate/scanners/approvals"
 	"github.com/relgate/relgate/scanners/container"
 	"github.com/relgate/relgate/scanners/deps"
@@ -42,6 +44,12 @@ type Target struct {
 	// (--stage verify); SLOVars fill their query templates (--slo-var).
 	Verify  bool
 	SLOVars map[string]string
+	// Redactor learns the secrets the secrets scanner finds, so that no
+	// output of the run shows them; nil: none.
+	Redactor *redact.Redactor
+	// AllowOutsideRoot lets the config name directories outside Dir
+	// (--allow-outside-root); by default that is a config error.
+	AllowOutsideRoot bool
 }
 
 // Names lists every scanner relgate knows, in the order they are reported.
@@ -61,6 +69,9 @@ func New(name string, t Target, cfg *config.Config) (Scanner, error) {
 		if cfg != nil && cfg.Migrations != nil {
 			o.Dirs, o.Dialect = cfg.Migrations.Dirs, cfg.Migrations.Dialect
 			o.AssumeInTransaction = cfg.Migrations.AssumeInTransaction
+			if err := inside(t, "migrations.dirs", o.Dirs); err != nil {
+				return nil, err
+			}
 		}
 		return migrations.New(o), nil
 	case "deps":
@@ -180,7 +191,7 @@ func newTests(t Target, cfg *config.Config) Scanner {
 // newSecrets maps the target and the secrets section of the config onto the
 // gitleaks adapter's options.
 func newSecrets(t Target, cfg *config.Config) (Scanner, error) {
-	o := secrets.Options{Dir: t.Dir, Base: t.Base, Staged: t.Staged}
+	o := secrets.Options{Dir: t.Dir, Base: t.Base, Staged: t.Staged, Redactor: t.Redactor}
 	if cfg != nil && cfg.Secrets != nil {
 		sc := cfg.Secrets
 		o.History, o.Archives, o.DecodeDepth, o.Config = sc.History, sc.Archives, sc.DecodeDepth, sc.Config
@@ -196,6 +207,21 @@ func newSecrets(t Target, cfg *config.Config) (Scanner, error) {
 		return nil, err // never a typed nil inside the interface
 	}
 	return s, nil
+}
+
+// inside checks that the directories a config key names stay in the
+// scanned root once symlinks are resolved: the config comes with the
+// repository, which is untrusted input.
+func inside(t Target, key string, dirs []string) error {
+	if t.AllowOutsideRoot || t.Dir == "" {
+		return nil
+	}
+	for _, d := range dirs {
+		if _, err := boundary.Resolve(t.Dir, d); err != nil {
+			return &config.Error{File: config.FileName, Msg: fmt.Sprintf("%s: %q %v (pass --allow-outside-root to scan it anyway)", key, d, err)}
+		}
+	}
+	return nil
 }
 
 // StagedNames lists the scanners that look at the staged change: the

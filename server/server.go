@@ -27,6 +27,7 @@ import (
 
 	"github.com/relgate/relgate/attest"
 	"github.com/relgate/relgate/engine"
+	"github.com/relgate/relgate/internal/redact"
 )
 
 // Admission modes.
@@ -49,6 +50,9 @@ type Config struct {
 	Limits Limits
 	// Admission settings.
 	Admission Admission
+	// Redactor masks secrets in decision and admission responses; nil:
+	// none.
+	Redactor *redact.Redactor
 }
 
 // Admission configures the webhook.
@@ -188,8 +192,8 @@ func (s *Server) Handler() http.Handler { return s.handler }
 
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("POST /v1/decision", s.authed(http.HandlerFunc(s.handleDecision)))
-	mux.Handle("POST /v1/admission", s.authed(http.HandlerFunc(s.handleAdmission)))
+	mux.Handle("POST /v1/decision", s.authed(redactResponses(http.HandlerFunc(s.handleDecision), s.cfg.Redactor)))
+	mux.Handle("POST /v1/admission", s.authed(redactResponses(http.HandlerFunc(s.handleAdmission), s.cfg.Redactor)))
 	mux.Handle("GET /metrics", s.authed(promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{})))
 	// Probes carry no credentials: kubelet cannot send a bearer token.
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })

@@ -14,6 +14,7 @@ import (
 
 	"github.com/relgate/relgate/attest"
 	"github.com/relgate/relgate/engine"
+	"github.com/relgate/relgate/internal/redact"
 )
 
 // attestOptions are check's --attest flags: sign the decision into a record.
@@ -47,12 +48,16 @@ func (o *attestOptions) load() (*attestOptions, error) {
 
 // write signs the decision. A failed decision is recorded too: admission
 // refuses it by its result, and the record proves what was decided.
-func (o *attestOptions) write(ctx context.Context, d *engine.Decision, in *engine.Input) error {
+func (o *attestOptions) write(ctx context.Context, d *engine.Decision, in *engine.Input, r *redact.Redactor) error {
 	subjects := attest.Subjects(in, d.InputDigest)
 	if len(subjects) == 1 && subjects[0].Name == attest.InputSubject {
 		slog.Warn("the release has no artifact or image digest: the decision record names only the input document, and admits no image")
 	}
-	rec, err := attest.Sign(ctx, o.signer, subjects, attest.NewPredicate(d, version, time.Now()))
+	p, err := redactPredicate(r, attest.NewPredicate(d, version, time.Now()))
+	if err != nil {
+		return err
+	}
+	rec, err := attest.Sign(ctx, o.signer, subjects, p)
 	if err != nil {
 		return err
 	}

@@ -73,7 +73,7 @@ func (a *app) evalCommand() *cobra.Command {
 				return usage(fmt.Errorf("%s: %w", inputPath, err))
 			}
 			if explain != "" {
-				return explainRule(cmd.Context(), eng, in, explain, a.stdout)
+				return a.redactor.WriteTo(a.stdout, func(w io.Writer) error { return explainRule(cmd.Context(), eng, in, explain, w) })
 			}
 			return a.judge(cmd.Context(), eng, in, shown, &gopts, reports)
 		},

@@ -39,6 +39,8 @@ type scanOptions struct {
 	waivers   string
 	knobs     knobs
 	flags     *pflag.FlagSet // to tell which knobs were given
+	// allowOutside lets config paths leave the scanned directory.
+	allowOutside bool
 }
 
 func (o *scanOptions) bind(cmd *cobra.Command) {
@@ -54,6 +56,7 @@ func (o *scanOptions) bind(cmd *cobra.Command) {
 	f.StringArrayVar(&o.images, "image", nil, "container image to scan: registry ref, docker-save tar or OCI layout (repeatable)")
 	f.BoolVar(&o.offline, "offline", false, "use only the local vulnerability databases")
 	f.StringVar(&o.dbDir, "db-dir", "", "directory of the offline vulnerability databases")
+	f.BoolVar(&o.allowOutside, "allow-outside-root", false, "let config paths (migrations.dirs) name directories outside PATH")
 	f.StringVar(&o.waivers, "waivers", "", "waiver file (default: the config's waivers_file, else PATH/"+waivers.FileName+")")
 	o.knobs.bind(f)
 	o.flags = f
@@ -231,6 +234,7 @@ func (a *app) gather(ctx context.Context, dir string, cfg *config.Config, o *sca
 		return nil, err
 	}
 	target := scanners.Target{Dir: dir, Base: o.base, Staged: o.staged, Images: o.images, Offline: o.offline, DBDir: o.dbDir}
+	target.Redactor, target.AllowOutsideRoot = a.redactor, o.allowOutside
 	o.rc.target(&target)
 	jobs := make([]scanners.Job, 0, len(names))
 	for _, n := range names {
@@ -248,7 +252,7 @@ func (a *app) gather(ctx context.Context, dir string, cfg *config.Config, o *sca
 	o.knobs.apply(o.flags, in)
 	var progress scanners.Progress
 	if !a.quiet && isTerminal(a.stderr) {
-		progress = &ttyProgress{w: a.stderr}
+		progress = &ttyProgress{w: a.redactor.Writer(a.stderr)}
 	}
 	scanners.Run(ctx, in, jobs, progress)
 	in.Scanners = append(in.Scanners, scanners.Unselected(names, o.staged)...)
@@ -256,6 +260,10 @@ func (a *app) gather(ctx context.Context, dir string, cfg *config.Config, o *sca
 		// Interrupted (or a broken policy stopped the scan): the facts
 		// are partial and are neither saved nor judged.
 		return nil, fmt.Errorf("scan interrupted: %w", err)
+	}
+	in, err = redactInput(a.redactor, in)
+	if err != nil {
+		return nil, err
 	}
 	// The scanners' document meets the same schema as one read by eval or
 	// the server: facts it does not allow are a relgate bug, never judged.
@@ -268,7 +276,7 @@ func (a *app) gather(ctx context.Context, dir string, cfg *config.Config, o *sca
 	}
 	if o.saveInput != "" {
 		save := func(w io.Writer) error { _, err := w.Write(data); return err }
-		if err := writeFileAtomic(o.saveInput, save); err != nil {
+		if err := writeFileAtomic(o.saveInput, redacted(a.redactor, save)); err != nil {
 			return nil, fmt.Errorf("save input: %w", err)
 		}
 	}
@@ -287,25 +295,25 @@ func (a *app) judge(ctx context.Context, eng *engine.Engine, in *engine.Input, c
 	}
 	opts := report.Options{Version: version, Rules: eng.Rules(), ConfigFile: cfgShown, RepositoryURL: repositoryURL()}
 	for _, r := range reports {
-		err := writeFileAtomic(r.path, func(w io.Writer) error { return report.Write(w, r.format, d, opts) })
+		err := writeFileAtomic(r.path, redacted(a.redactor, func(w io.Writer) error { return report.Write(w, r.format, d, opts) }))
 		if err != nil {
 			return fmt.Errorf("write %s report: %w", r.format, err)
 		}
 	}
 	if o.output != "" {
-		err := writeFileAtomic(o.output, func(w io.Writer) error { return report.Write(w, o.format, d, opts) })
+		err := writeFileAtomic(o.output, redacted(a.redactor, func(w io.Writer) error { return report.Write(w, o.format, d, opts) }))
 		if err != nil {
 			return fmt.Errorf("write %s report: %w", o.format, err)
 		}
 	} else {
 		stdoutOpts := opts
 		stdoutOpts.Color = o.format == "table" && isTerminal(a.stdout) && os.Getenv("NO_COLOR") == ""
-		if err := report.Write(a.stdout, o.format, d, stdoutOpts); err != nil {
+		if err := a.redactor.WriteTo(a.stdout, func(w io.Writer) error { return report.Write(w, o.format, d, stdoutOpts) }); err != nil {
 			return fmt.Errorf("write %s report: %w", o.format, err)
 		}
 	}
 	if o.attest != nil {
-		if err := o.attest.write(ctx, d, in); err != nil {
+		if err := o.attest.write(ctx, d, in, a.redactor); err != nil {
 			return err
 		}
 	}

@@ -183,13 +183,13 @@ func (a *app) policyLintCommand() *cobra.Command {
 // judge does, and fails when it fails.
 func (a *app) writeDecision(d *engine.Decision, opts report.Options, o *gateOptions, reports []reportFile) error {
 	for _, r := range reports {
-		err := writeFileAtomic(r.path, func(w io.Writer) error { return report.Write(w, r.format, d, opts) })
+		err := writeFileAtomic(r.path, redacted(a.redactor, func(w io.Writer) error { return report.Write(w, r.format, d, opts) }))
 		if err != nil {
 			return fmt.Errorf("write %s report: %w", r.format, err)
 		}
 	}
 	opts.Color = o.format == "table" && isTerminal(a.stdout) && os.Getenv("NO_COLOR") == ""
-	if err := report.Write(a.stdout, o.format, d, opts); err != nil {
+	if err := a.redactor.WriteTo(a.stdout, func(w io.Writer) error { return report.Write(w, o.format, d, opts) }); err != nil {
 		return fmt.Errorf("write %s report: %w", o.format, err)
 	}
 	if d.Failed() {

@@ -11,12 +11,14 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
+
+	"github.com/relgate/relgate/internal/redact"
 )
 
 // run is the whole program: it parses args, runs one command and returns
 // the exit code. Nothing else in relgate calls os.Exit.
 func run(args []string, stdout, stderr io.Writer) int {
-	app := &app{stdout: stdout, stderr: stderr, logLevel: "warn"}
+	app := &app{stdout: stdout, stderr: stderr, logLevel: "warn", redactor: newRedactor()}
 	root := app.rootCommand()
 	root.SetArgs(args)
 	root.SetOut(stdout)
@@ -29,7 +31,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	// came from cobra's parsing.
 	code := exitCode(err, !app.ran)
 	if !errors.Is(err, errGateFailed) {
-		fmt.Fprintf(stderr, "relgate: %s\n", oneLine(err.Error()))
+		fmt.Fprintf(stderr, "relgate: %s\n", app.redactor.String(oneLine(err.Error())))
 		if code == exitUsage && !app.ran && cmd != nil {
 			fmt.Fprintf(stderr, "Run '%s --help' for usage.\n", cmd.CommandPath())
 		}
@@ -44,6 +46,8 @@ type app struct {
 	logLevel       string
 	quiet          bool // no progress, and only errors in the log
 	ran            bool // a command's RunE started: errors are ours, not cobra's
+	// redactor masks secrets in everything relgate writes.
+	redactor *redact.Redactor
 }
 
 func (a *app) rootCommand() *cobra.Command {
@@ -78,7 +82,9 @@ func (a *app) setupLogging() error {
 	if err := level.UnmarshalText([]byte(a.logLevel)); err != nil {
 		return usage(fmt.Errorf("--log-level: unknown level %q (want debug, info, warn or error)", a.logLevel))
 	}
-	h := slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: level})
+	// The text handler writes each record in one Write: each log line is
+	// masked whole.
+	h := slog.NewTextHandler(a.redactor.Writer(a.stderr), &slog.HandlerOptions{Level: level})
 	slog.SetDefault(slog.New(h))
 	return nil
 }

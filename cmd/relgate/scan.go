@@ -22,7 +22,7 @@ func (a *app) scanCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return in.Encode(a.stdout)
+			return a.redactor.WriteTo(a.stdout, in.Encode)
 		},
 	}
 	so.bind(cmd)

@@ -18,6 +18,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/relgate/relgate/engine"
+	"github.com/relgate/relgate/internal/redact"
 	"github.com/relgate/relgate/server"
 )
 
@@ -53,7 +54,7 @@ func (a *app) serveCommand() *cobra.Command {
 			defer stop()
 			// Every flag is checked and the policies compiled before the
 			// socket opens: a bad flag never leaves a half-started server.
-			p, err := o.prepare(ctx)
+			p, err := o.prepare(ctx, a.redactor)
 			if err != nil {
 				return err
 			}
@@ -86,7 +87,7 @@ func (a *app) serveCommand() *cobra.Command {
 
 // serve runs the server on ln until ctx ends; SIGHUP reloads.
 func (a *app) serve(ctx context.Context, o *serveOptions, ln net.Listener) error {
-	p, err := o.prepare(ctx)
+	p, err := o.prepare(ctx, a.redactor)
 	if err != nil {
 		_ = ln.Close()
 		return err
@@ -105,8 +106,8 @@ type prepared struct {
 }
 
 // prepare checks every flag and compiles the policies.
-func (o *serveOptions) prepare(ctx context.Context) (*prepared, error) {
-	cfg, err := o.serverConfig()
+func (o *serveOptions) prepare(ctx context.Context, redactor *redact.Redactor) (*prepared, error) {
+	cfg, err := o.serverConfig(redactor)
 	if err != nil {
 		return nil, err
 	}
@@ -150,7 +151,7 @@ func (a *app) serveOn(ctx context.Context, p *prepared, ln net.Listener) error {
 	return err
 }
 
-func (o *serveOptions) serverConfig() (*server.Config, error) {
+func (o *serveOptions) serverConfig(redactor *redact.Redactor) (*server.Config, error) {
 	if o.cert == "" || o.key == "" {
 		return nil, usage(errors.New("--tls-cert and --tls-key are required: the API server calls webhooks over HTTPS only"))
 	}
@@ -222,9 +223,10 @@ func (o *serveOptions) serverConfig() (*server.Config, error) {
 			}
 			return newEngine(ctx, cfg, wd, o.policies)
 		},
-		Token:   token,
-		MaxBody: maxBody,
-		Limits:  limits,
+		Token:    token,
+		MaxBody:  maxBody,
+		Limits:   limits,
+		Redactor: redactor,
 		Admission: server.Admission{
 			RecordsDir: o.records, Keys: keys, MaxAge: o.maxAge, Mode: o.mode,
 			FailurePolicy: o.failurePolicy, Environments: envs,

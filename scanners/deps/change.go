@@ -17,6 +17,8 @@ import (
 	"github.com/google/osv-scalibr/plugin/config"
 
 	cpb "github.com/google/osv-scalibr/binary/proto/config_go_proto"
+
+	"github.com/relgate/relgate/internal/gitsafe"
 )
 
 // change is what a lockfile looked like at the base of the change.
@@ -119,6 +121,9 @@ func (e *gitError) Error() string { return fmt.Sprintf("%v: %s", e.err, strings.
 func (e *gitError) Unwrap() error { return e.err }
 
 func git(ctx context.Context, dir string, args ...string) ([]byte, error) {
+	if err := gitsafe.Harden(ctx, dir); err != nil {
+		return nil, err
+	}
 	cmd := exec.CommandContext(ctx, "git", append([]string{"-C", dir, "-c", "core.quotePath=false"}, args...)...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr

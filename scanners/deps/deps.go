@@ -102,8 +102,13 @@ func (s *Scanner) Scan(ctx context.Context, out *engine.Input) (engine.ScannerRu
 		return run, err
 	}
 	fileErrs, fatal := logFacts(logged)
+	seen := map[string]bool{}
 	for _, fe := range fileErrs {
-		run.Errors = append(run.Errors, engine.FileError{Path: relPath(dir, fe.path), Message: fe.msg})
+		// One fact per file: an extractor may both log and return it.
+		if rel := relPath(dir, fe.path); !seen[rel] {
+			seen[rel] = true
+			run.Errors = append(run.Errors, engine.FileError{Path: rel, Message: fe.msg})
+		}
 	}
 	slices.SortFunc(run.Errors, func(a, b engine.FileError) int { return strings.Compare(a.Path, b.Path) })
 

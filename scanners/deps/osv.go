@@ -155,6 +155,13 @@ func logFacts(records []string) (files []fileError, fatal []string) {
 			files = append(files, fe...)
 			continue
 		}
+		if m := extractorLogRE.FindStringSubmatch(msg); m != nil {
+			// An extractor that logs the file it failed on before
+			// returning the error (pom.xml does): the same file's
+			// extraction error follows, and Scan keeps one per file.
+			files = append(files, fileError{path: "/" + strings.TrimPrefix(m[1], "/"), msg: m[2]})
+			continue
+		}
 		if rest, ok := strings.CutPrefix(msg, "Ignored invalid config file at "); ok {
 			path, why, _ := strings.Cut(rest, " because: ")
 			files = append(files, fileError{path: path, msg: "invalid osv-scanner config, its ignores were not applied: " + why})
@@ -169,6 +176,11 @@ type fileError struct {
 	path string // absolute
 	msg  string
 }
+
+// extractorLogRE is an extractor's own log line about a file it could not
+// read, e.g. "could not extract pom from PATH: ERROR"; PATH is relative to
+// the filesystem root.
+var extractorLogRE = regexp.MustCompile(`(?s)^could not extract [A-Za-z0-9 ]+ from (\S.*?): (.*)$`)
 
 var extractionRE = regexp.MustCompile(`(?s)^Error during extraction: \(extracting as ([^)]+)\) (.*)$`)
 

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os/exec"
 	"strings"
+
+	"github.com/relgate/relgate/internal/gitsafe"
 )
 
 // Change kinds of a migration file.
@@ -101,6 +103,9 @@ func stagedContent(ctx context.Context, dir, path string) ([]byte, error) {
 }
 
 func git(ctx context.Context, dir string, args ...string) ([]byte, error) {
+	if err := gitsafe.Harden(ctx, dir); err != nil {
+		return nil, err
+	}
 	cmd := exec.CommandContext(ctx, "git", append([]string{"-C", dir}, args...)...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr

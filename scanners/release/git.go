@@ -8,6 +8,8 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+
+	"github.com/relgate/relgate/internal/gitsafe"
 )
 
 // Errors the CLI maps to a usage error (exit 2) before any scanner runs.
@@ -58,6 +60,9 @@ func exitCode(err error) int {
 // repository.
 func git(ctx context.Context, dir string, args ...string) ([]byte, error) {
 	if dir != "" {
+		if err := gitsafe.Harden(ctx, dir); err != nil {
+			return nil, err
+		}
 		args = append([]string{"-C", dir}, args...)
 	}
 	cmd := exec.CommandContext(ctx, "git", args...)

@@ -18,6 +18,7 @@ import (
 	"github.com/zricethezav/gitleaks/v8/sources"
 
 	"github.com/relgate/relgate/engine"
+	"github.com/relgate/relgate/internal/redact"
 )
 
 // Where a secret was found.
@@ -60,6 +61,8 @@ type collector struct {
 	commits map[string]bool
 	// errBase is gitleaks' count of logged errors when the scan began.
 	errBase int64
+	// redactor learns each secret before it is stripped; may be nil.
+	redactor *redact.Redactor
 }
 
 func newCollector(d *detect.Detector) *collector {
@@ -113,6 +116,7 @@ func (c *collector) fragment(ctx context.Context, fr sources.Fragment, where str
 			f.EndColumn--
 		}
 		fact := newFact(f, where)
+		c.redactor.Add(f.Secret)
 		f.Secret, f.Match, f.Line, f.Fragment = "REDACTED", "", "", nil
 		c.mu.Lock()
 		n := len(c.d.Findings())
@@ -149,14 +153,25 @@ func newFact(f report.Finding, where string) engine.Secret {
 	// A path-only rule (a keystore file, say) matches a file, not a
 	// value: there is nothing to hash or preview.
 	if f.Secret != "" {
-		sum := sha256.Sum256([]byte(f.Secret))
-		s.SecretHash = hex.EncodeToString(sum[:])
+		s.SecretHash = Hash(f.Secret)
 		s.Redacted = Preview(f.Secret)
 	}
 	if len(f.Tags) > 0 {
 		s.Tags = slices.Compact(slices.Sorted(slices.Values(f.Tags)))
 	}
 	return s
+}
+
+// HashPrefix starts every secret_hash. A bare 64-digit hex string next to
+// the word "secret" is what gitleaks' generic-api-key rule reports, so a
+// saved input document would itself trip gitleaks on the next run; the
+// colon of the prefix ends the value that rule looks for.
+const HashPrefix = "sha256:"
+
+// Hash is a secret's secret_hash: its sha256, prefixed.
+func Hash(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return HashPrefix + hex.EncodeToString(sum[:])
 }
 
 // Preview shows the start of a secret — at most four characters, and at

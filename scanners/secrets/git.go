@@ -16,6 +16,8 @@ import (
 	"github.com/zricethezav/gitleaks/v8/cmd/scm"
 	"github.com/zricethezav/gitleaks/v8/sources"
 	"golang.org/x/sync/errgroup"
+
+	"github.com/relgate/relgate/internal/gitsafe"
 )
 
 // checkGit verifies, before any scan, what the mode needs from git: for
@@ -79,6 +81,9 @@ func hasDotGit(dir string) bool {
 // git runs a git command in the target and returns its trimmed output. Its
 // error carries git's standard error, which names refs and paths only.
 func (s *Scanner) git(ctx context.Context, args ...string) (string, error) {
+	if err := gitsafe.Harden(ctx, s.dir); err != nil {
+		return "", err
+	}
 	cmd := exec.CommandContext(ctx, "git", append([]string{"-C", s.dir}, args...)...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr

@@ -24,6 +24,8 @@ import (
 	"github.com/zricethezav/gitleaks/v8/detect"
 
 	"github.com/relgate/relgate/engine"
+	"github.com/relgate/relgate/internal/gitsafe"
+	"github.com/relgate/relgate/internal/redact"
 )
 
 // History settings: how much of the git history beyond the change is
@@ -76,6 +78,9 @@ type Options struct {
 	// $GITLEAKS_CONFIG, $GITLEAKS_CONFIG_TOML, Dir/.gitleaks.toml, or
 	// gitleaks' default rules, in that order.
 	Config string
+	// Redactor learns every secret found (and every one .gitleaksignore
+	// drops), so that no output of the run shows it; nil: none.
+	Redactor *redact.Redactor
 }
 
 // UsageError is a scan that cannot be done as asked: --base or --staged on
@@ -163,8 +168,13 @@ func New(opts Options) (*Scanner, error) {
 // gitleaks version and counts of what was scanned and skipped.
 func (s *Scanner) Scan(ctx context.Context, out *engine.Input) (engine.ScannerRun, error) {
 	run := engine.ScannerRun{Version: Version()}
+	// gitleaks runs git itself: its children inherit the overrides.
+	if err := gitsafe.Harden(ctx, s.dir); err != nil {
+		return run, err
+	}
 	d := s.detector(ctx)
 	c := newCollector(d)
+	c.redactor = s.opts.Redactor
 	var err error
 	switch {
 	case s.opts.Staged:

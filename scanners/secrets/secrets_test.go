@@ -16,7 +16,7 @@ import (
 
 func sha(s string) string {
 	sum := sha256.Sum256([]byte(s))
-	return hex.EncodeToString(sum[:])
+	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
 func TestTreeFindsEveryCanary(t *testing.T) {

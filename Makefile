@@ -96,3 +96,11 @@ fmt: ## Format the code
 .PHONY: update
 update: ## Regenerate golden files and JSON Schemas after an intended change
 	$(GO) test ./engine ./config ./report -run 'Schema|Golden|Reference' -update
+
+# The container image (Dockerfile): docker, else buildah. IMAGE names it.
+IMAGE ?= relgate:$(VERSION)
+.PHONY: image
+image: ## Build the container image $(IMAGE) with docker or buildah
+	@if command -v docker >/dev/null; then docker build --build-arg VERSION=$(VERSION) -t $(IMAGE) .; \
+	elif command -v buildah >/dev/null; then buildah bud --build-arg VERSION=$(VERSION) -t $(IMAGE) .; \
+	else echo "make image: neither docker nor buildah is installed" >&2; exit 1; fi

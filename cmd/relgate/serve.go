@@ -28,6 +28,7 @@ type serveOptions struct {
 	policies, keys                       []string
 	maxAge, grace                        time.Duration
 	mode, failurePolicy                  string
+	registry                             registryServeOptions
 }
 
 func (a *app) serveCommand() *cobra.Command {
@@ -64,6 +65,7 @@ func (a *app) serveCommand() *cobra.Command {
 	f.StringVar(&o.failurePolicy, "failure-policy", "allow", "answer for kinds relgate reads no images from: allow (with a warning) or deny")
 	f.StringVar(&o.environments, "environments", "", "YAML file mapping namespaces to environments (default, namespaces, exempt)")
 	f.DurationVar(&o.grace, "grace", 20*time.Second, "how long shutdown waits for requests in flight")
+	o.registry.bind(cmd)
 	return cmd
 }
 
@@ -116,6 +118,10 @@ func (o *serveOptions) serverConfig() (*server.Config, error) {
 	if o.records != "" && len(o.keys) == 0 {
 		return nil, usage(errors.New("--records needs --key: records are trusted only by signature"))
 	}
+	fromRegistry, err := o.registry.config(o.records, len(o.keys))
+	if err != nil {
+		return nil, err
+	}
 	keys, err := loadVerifiers(o.keys)
 	if err != nil {
 		return nil, usage(err)
@@ -158,7 +164,7 @@ func (o *serveOptions) serverConfig() (*server.Config, error) {
 		Token: token,
 		Admission: server.Admission{
 			RecordsDir: o.records, Keys: keys, MaxAge: o.maxAge, Mode: o.mode,
-			FailurePolicy: o.failurePolicy, Environments: envs,
+			FailurePolicy: o.failurePolicy, Environments: envs, Registry: fromRegistry,
 		},
 	}, nil
 }

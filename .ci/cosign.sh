@@ -22,21 +22,20 @@ mkdir -p "$1/bin"
 dir=$(cd "$1" && pwd)
 binary="$dir/bin/cosign"
 
-installed_version() {
-	[[ -x "$binary" ]] || return 0
-	# `cosign version --json` prints {"gitVersion": "v2.6.5", …}; a go install
-	# build stamps the module version there.
-	"$binary" version --json 2>/dev/null | sed -n 's/.*"gitVersion": *"\([^"]*\)".*/\1/p'
+# `cosign version` prints the module version a go install build stamps
+# (GitVersion: v2.6.5); any other binary is replaced.
+installed() {
+	[[ -x "$binary" ]] && "$binary" version 2>&1 | grep -qF "$COSIGN_VERSION"
 }
 
-if [[ "$(installed_version)" != "$COSIGN_VERSION" ]]; then
+if ! installed; then
 	echo "cosign: installing github.com/sigstore/cosign/v2/cmd/cosign@$COSIGN_VERSION into $dir/bin" >&2
 	# cosign is built as its authors build it: relgate's GOEXPERIMENT (which
 	# swaps encoding/json's implementation) does not apply to it.
 	env -u GOEXPERIMENT GOBIN="$dir/bin" GOFLAGS= go install "github.com/sigstore/cosign/v2/cmd/cosign@$COSIGN_VERSION" >&2
 fi
 
-if [[ "$(installed_version)" != "$COSIGN_VERSION" ]]; then
+if ! installed; then
 	echo "cosign: $binary does not report version $COSIGN_VERSION" >&2
 	exit 1
 fi

@@ -121,3 +121,11 @@ update: ## Regenerate golden files and JSON Schemas after an intended change
 .PHONY: mutate
 mutate: ## Check that the Rego tests catch every mutant of the built-in policies
 	$(GO) run ./internal/policymutate -dir policies -equivalent policies/mutants-equivalent.txt
+
+# The container image (Dockerfile): docker, else buildah. IMAGE names it.
+IMAGE ?= relgate:$(VERSION)
+.PHONY: image
+image: ## Build the container image $(IMAGE) with docker or buildah
+	@if command -v docker >/dev/null; then docker build --build-arg VERSION=$(VERSION) -t $(IMAGE) .; \
+	elif command -v buildah >/dev/null; then buildah bud --build-arg VERSION=$(VERSION) -t $(IMAGE) .; \
+	else echo "make image: neither docker nor buildah is installed" >&2; exit 1; fi

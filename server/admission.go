@@ -10,6 +10,8 @@ import (
 
 	admissionv1 "k8s.io/api/admission/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/relgate/relgate/attest"
 )
 
 // handleAdmission answers an admission.k8s.io/v1 AdmissionReview. A review
@@ -65,12 +67,23 @@ func (s *Server) admit(r *http.Request, req *admissionv1.AdmissionRequest) (*adm
 	}
 	st := s.state.Load()
 	env := a.Environments.environment(req.Namespace)
+	var fromRegistry []lookupResult
+	if s.registry != nil {
+		fromRegistry = s.registry.lookupAll(r.Context(), images)
+	}
 	now := time.Now()
 	imgs := make([]map[string]any, 0, len(images))
-	for _, img := range images {
+	for i, img := range images {
 		entry := map[string]any{"container": img.Container, "image": img.Image, "digest": img.Digest, "records": []any{}, "refused": []any{}}
 		if img.Digest != "" {
-			recs, refused, hit := st.records.lookup(r.Context(), img.Digest)
+			var recs []*attest.Record
+			var refused []string
+			var hit bool
+			if fromRegistry != nil {
+				recs, refused, hit = fromRegistry[i].recs, fromRegistry[i].refused, fromRegistry[i].hit
+			} else {
+				recs, refused, hit = st.records.lookup(r.Context(), img.Digest)
+			}
 			s.metrics.cache.WithLabelValues(map[bool]string{true: "hit", false: "miss"}[hit]).Inc()
 			list := make([]any, 0, len(recs))
 			for _, rec := range recs {

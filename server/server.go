@@ -67,6 +67,9 @@ type Admission struct {
 	Environments  Environments
 	// Rescan bounds how often a lookup miss re-reads RecordsDir; zero: 10s.
 	Rescan time.Duration
+	// Registry, when set, reads records from each image's registry instead
+	// of RecordsDir.
+	Registry *RegistryRecords
 }
 
 // Environments maps namespaces to release environments.
@@ -117,6 +120,8 @@ type Server struct {
 	metrics *metrics
 	ready   atomic.Bool
 	handler http.Handler
+	// registry outlives reloads: its cache holds verified records only.
+	registry *registryRecords
 }
 
 // New compiles the policies, reads the records and builds the handler.
@@ -148,7 +153,16 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if a.RecordsDir != "" && len(a.Keys) == 0 {
 		return nil, errors.New("new server: records need at least one public key")
 	}
+	if a.RecordsDir != "" && a.Registry != nil {
+		return nil, errors.New("new server: records come from a directory or from the registry, not both")
+	}
 	s := &Server{cfg: cfg, metrics: newMetrics()}
+	if a.Registry != nil {
+		var err error
+		if s.registry, err = newRegistryRecords(*a.Registry, a.Keys, a.MaxAge, s.metrics.reg); err != nil {
+			return nil, err
+		}
+	}
 	if err := s.Reload(ctx); err != nil {
 		return nil, err
 	}

@@ -31,6 +31,7 @@ type serveOptions struct {
 	mode, failurePolicy                  string
 	maxBody                              int64
 	limits                               server.Limits
+	registry                             registryServeOptions
 }
 
 func (a *app) serveCommand() *cobra.Command {
@@ -82,6 +83,7 @@ func (a *app) serveCommand() *cobra.Command {
 	f.StringVar(&o.environments, "environments", "", "YAML file mapping namespaces to environments (default, namespaces, exempt)")
 	f.DurationVar(&o.grace, "grace", 20*time.Second, "how long shutdown waits for requests in flight")
 	limitFlags(f, &o)
+	o.registry.bind(cmd)
 	return cmd
 }
 
@@ -173,6 +175,10 @@ func (o *serveOptions) serverConfig(redactor *redact.Redactor) (*server.Config, 
 			return nil, usage(fmt.Errorf("--records %s: not a directory", o.records))
 		}
 	}
+	fromRegistry, err := o.registry.config(o.records, len(o.keys))
+	if err != nil {
+		return nil, err
+	}
 	keys, err := loadVerifiers(o.keys)
 	if err != nil {
 		return nil, usage(err)
@@ -229,7 +235,7 @@ func (o *serveOptions) serverConfig(redactor *redact.Redactor) (*server.Config, 
 		Redactor: redactor,
 		Admission: server.Admission{
 			RecordsDir: o.records, Keys: keys, MaxAge: o.maxAge, Mode: o.mode,
-			FailurePolicy: o.failurePolicy, Environments: envs,
+			FailurePolicy: o.failurePolicy, Environments: envs, Registry: fromRegistry,
 		},
 	}, nil
 }

@@ -96,3 +96,7 @@ fmt: ## Format the code
 .PHONY: update
 update: ## Regenerate golden files and JSON Schemas after an intended change
 	$(GO) test ./engine ./config ./report -run 'Schema|Golden|Reference' -update
+
+.PHONY: bench-peers
+bench-peers: ## Compare relgate with conftest, gitleaks, osv-scanner and trivy (installs them into .tools/peers; N=runs)
+	scripts/bench-peers.sh

@@ -11,6 +11,7 @@
 #
 #   N=7 scripts/bench-peers.sh            # all rows
 #   ROWS="version staged" scripts/bench-peers.sh
+#   PEERS=/opt/peers scripts/bench-peers.sh   # peers installed elsewhere (checked, installed if not)
 #
 # Rows: eval-1k eval-10k eval-100k version staged lockfile small-repo full-gate.
 # Needs go, git and GNU time (/usr/bin/time; Debian: apt-get install time).
@@ -19,7 +20,7 @@ set -euo pipefail
 N=${N:-5}
 ROWS=${ROWS:-"eval-1k eval-10k eval-100k version staged lockfile small-repo full-gate"}
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-PEERS=$ROOT/.tools/peers
+PEERS=${PEERS:-$ROOT/.tools/peers}
 RELGATE=$ROOT/bin/relgate
 export GOEXPERIMENT=jsonv2
 
@@ -32,18 +33,17 @@ die() { echo "bench-peers: $*" >&2; exit 1; }
 [ -x /usr/bin/time ] || die "GNU time is missing: apt-get install time"
 command -v git >/dev/null || die "git is missing"
 
-# install NAME MODULE/CMD VERSION: go install into $PEERS unless the binary
-# there was installed at VERSION (recorded beside it).
+# install NAME PACKAGE VERSION: go install into $PEERS unless the binary
+# there was built from the module at VERSION (its build info says).
 install() {
 	local name=$1 pkg=$2 version=$3
-	if [ -x "$PEERS/$name" ] && [ "$(cat "$PEERS/.$name.version" 2>/dev/null)" = "$version" ]; then
+	if [ -x "$PEERS/$name" ] && [ "$(go version -m "$PEERS/$name" | awk '$1 == "mod" { print $3; exit }')" = "$version" ]; then
 		return
 	fi
-	echo "installing $name $version" >&2
+	echo "installing $name $version into $PEERS" >&2
 	mkdir -p "$PEERS"
 	# Outside the module, so that relgate's go.mod does not take part.
 	(cd "$PEERS" && GOBIN=$PEERS GOFLAGS='' go install "$pkg@$version")
-	echo "$version" >"$PEERS/.$name.version"
 }
 
 install conftest github.com/open-policy-agent/conftest "$CONFTEST_VERSION"

@@ -129,3 +129,7 @@ image: ## Build the container image $(IMAGE) with docker or buildah
 	@if command -v docker >/dev/null; then docker build --build-arg VERSION=$(VERSION) -t $(IMAGE) .; \
 	elif command -v buildah >/dev/null; then buildah bud --build-arg VERSION=$(VERSION) -t $(IMAGE) .; \
 	else echo "make image: neither docker nor buildah is installed" >&2; exit 1; fi
+
+.PHONY: bench-peers
+bench-peers: ## Compare relgate with conftest, gitleaks, osv-scanner and trivy (installs them into .tools/peers; N=runs)
+	scripts/bench-peers.sh

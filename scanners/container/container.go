@@ -20,6 +20,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -170,14 +171,22 @@ func (s *IaCScanner) Scan(ctx context.Context, out *engine.Input) (engine.Scanne
 	} else if !fi.IsDir() {
 		return run, fmt.Errorf("scan directory: %s is not a directory", s.dir)
 	}
-	var found []engine.Misconfiguration
-	err = withTrivy(func() error {
-		var err error
-		found, err = scanIaC(ctx, abs)
-		return err
-	})
+	claimed, err := hasConfigFiles(ctx, abs)
 	if err != nil {
 		return run, err
+	}
+	var found []engine.Misconfiguration
+	if claimed {
+		err = withTrivy(func() error {
+			var err error
+			found, err = scanIaC(ctx, abs)
+			return err
+		})
+		if err != nil {
+			return run, err
+		}
+	} else {
+		slog.Debug("no file trivy checks for misconfigurations: its checks are not loaded", "dir", s.dir)
 	}
 	broken, err := parseErrors(abs)
 	if err != nil {

@@ -18,12 +18,15 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
+	bkparser "github.com/moby/buildkit/frontend/dockerfile/parser"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/aquasecurity/trivy/pkg/cache"
 	"github.com/aquasecurity/trivy/pkg/fanal/artifact"
 	artlocal "github.com/aquasecurity/trivy/pkg/fanal/artifact/local"
 	"github.com/aquasecurity/trivy/pkg/fanal/walker"
+	"github.com/aquasecurity/trivy/pkg/iac/detection"
+	dfparser "github.com/aquasecurity/trivy/pkg/iac/scanners/dockerfile/parser"
 	"github.com/aquasecurity/trivy/pkg/types"
 
 	"github.com/relgate/relgate/engine"
@@ -89,7 +92,7 @@ func severity(s string) string {
 	}
 }
 
-// parseErrors finds the Terraform and YAML files under dir that do not
+// parseErrors finds the Terraform, YAML and Dockerfiles under dir that do not
 // parse. trivy only logs such a file and moves on, so without this fact a
 // broken manifest would look like a clean one.
 func parseErrors(dir string) ([]engine.Misconfiguration, error) {
@@ -153,8 +156,28 @@ func parserFor(name string) (kind string, check checkFunc) {
 		return "terraform", checkHCL(false)
 	case strings.HasSuffix(base, ".yaml"), strings.HasSuffix(base, ".yml"):
 		return "yaml", checkYAML
+	case detection.IsType(base, nil, detection.FileTypeDockerfile):
+		// trivy's own test of a Dockerfile's name (Dockerfile,
+		// Dockerfile.prod, app.dockerfile, Containerfile …).
+		return "dockerfile", checkDockerfile
 	}
 	return "", nil
+}
+
+// checkDockerfile parses a Dockerfile as trivy's Dockerfile checks do. When
+// that fails (`COPY onlyone`, an unknown instruction) trivy logs the file
+// and checks nothing in it.
+func checkDockerfile(name string, data []byte) (int, string, bool) {
+	_, err := dfparser.NewParser().Parse(context.Background(), bytes.NewReader(data), name)
+	if err == nil {
+		return 0, "", false
+	}
+	line := 0
+	var le *bkparser.LocationError
+	if errors.As(err, &le) && len(le.Locations) > 0 && len(le.Locations[0]) > 0 {
+		line = le.Locations[0][0].Start.Line
+	}
+	return line, err.Error(), true
 }
 
 func checkHCL(json bool) checkFunc {

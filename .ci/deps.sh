@@ -10,7 +10,9 @@
 #     history into a real server), pre-commit (the hook tests commit through
 #     the real tool), shellcheck (make lint-action), curl (the Action's
 #     install step), chromium (the HTML report is loaded in headless
-#     Chromium);
+#     Chromium), docker-registry (a real registry for the decision records);
+#   - Go: the cosign CLI, into .tools/bin (.ci/cosign.sh), which verifies
+#     the records relgate attaches to images;
 #   - npm: the SARIF multitool and the SARIF 2.1.0 schema, into .tools/sarif
 #     (.ci/sarif-tools.sh).
 # A tool that is still missing afterwards fails here, and the test that needs
@@ -50,9 +52,10 @@ declare -A package=(
 	[shellcheck]=shellcheck
 	[curl]=curl
 	[chromium]=chromium
+	[docker-registry]=docker-registry
 )
 missing=()
-for cmd in prometheus promtool pre-commit shellcheck curl chromium; do
+for cmd in prometheus promtool pre-commit shellcheck curl chromium docker-registry; do
 	if ! command -v "$cmd" >/dev/null; then
 		pkg=${package[$cmd]}
 		[[ " ${missing[*]} " == *" $pkg "* ]] || missing+=("$pkg")
@@ -77,3 +80,5 @@ if ! command -v npm >/dev/null; then
 fi
 sarif_env=$(bash .ci/sarif-tools.sh "$tools/sarif")
 echo "$sarif_env"
+cosign_env=$(bash .ci/cosign.sh "$tools")
+echo "$cosign_env"

@@ -66,7 +66,7 @@ bench: ## Run the benchmarks
 .PHONY: demo
 demo: build ## Run the gate on the bundled demo project (it fails, by design), reports in bin/
 	@code=0; \
-	$(BIN) check testdata/demo --offline --report sarif=bin/demo.sarif --report markdown=bin/demo.md || code=$$?; \
+	$(BIN) check testdata/demo --offline --report sarif=bin/demo.sarif --report markdown=bin/demo.md --report html=bin/demo.html || code=$$?; \
 	  echo; \
 	  case $$code in \
 	  1) echo "relgate exited 1: the gate failed, as it should on the demo project.";; \
@@ -75,7 +75,7 @@ demo: build ## Run the gate on the bundled demo project (it fails, by design), r
 	  *) echo "relgate exited $$code: a runtime error; no decision was made." >&2;; \
 	  esac; \
 	  echo "Exit codes: 0 pass (or warn), 1 fail, 2 usage/config/policy error, 3 runtime error."; \
-	  echo "Reports: bin/demo.sarif (SARIF 2.1.0) and bin/demo.md (Markdown); the table above is stdout."; \
+	  echo "Reports: bin/demo.sarif (SARIF 2.1.0), bin/demo.md (Markdown) and bin/demo.html (open it in a browser); the table above is stdout."; \
 	  [ $$code -eq 1 ]
 
 # Release: stripped, version-stamped binaries (cgo: pg_query is C), each in

@@ -133,6 +133,10 @@ func TestDemo(t *testing.T) {
 		t.Errorf("demo SARIF: version %q, %d runs, err %v", sarif.Version, len(sarif.Runs), err)
 	}
 	validateSARIF(t, filepath.Join(out, "demo.sarif"))
+	page, err := os.ReadFile(filepath.Join(out, "demo.html"))
+	if err != nil || !bytes.Contains(page, []byte(`<h1 id="result">relgate FAIL</h1>`)) {
+		t.Errorf("make demo writes no HTML report with the verdict: %v", err)
+	}
 }
 
 // validateSARIF runs the Microsoft SARIF multitool (RELGATE_SARIF_MULTITOOL,

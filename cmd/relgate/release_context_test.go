@@ -21,6 +21,8 @@ func TestPromotionChecklistStrategy(t *testing.T) {
     dashboard: https://grafana.example.com/d/shop
 environments:
   production:
+    evidence:
+      scanners: [release] # what these release-only runs bring
     release:
       promote_from: staging
       strategies: [canary, blue-green]
@@ -76,6 +78,8 @@ func TestFreezeCalendar(t *testing.T) {
 	r := releaseRepo(t)
 	writeFile(t, r.Path(".relgate.yaml"), `environments:
   production:
+    evidence:
+      scanners: [release] # what these release-only runs bring
     release:
       freeze:
         - name: always

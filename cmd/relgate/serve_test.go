@@ -84,7 +84,8 @@ func TestAttestThenServeAdmission(t *testing.T) {
 	good, failed := "sha256:"+strings.Repeat("a", 64), "sha256:"+strings.Repeat("b", 64)
 
 	// A passing decision for staging (the dev environment passes) ...
-	code, _, stderr := cli(t, "check", r.Dir, "--scanners", "release", "--env", "staging", "--artifact", "shop="+good,
+	releaseOnly := writeFile(t, filepath.Join(tmp, "release-only.yaml"), "environments:\n  staging:\n    evidence:\n      scanners: [release]\n")
+	code, _, stderr := cli(t, "check", r.Dir, "--scanners", "release", "--env", "staging", "--config", releaseOnly, "--artifact", "shop="+good,
 		"--attest", priv, "--attest-out", filepath.Join(records, "good.json"), "-f", "json")
 	if code != exitPass {
 		t.Fatalf("check --attest (pass): exit %d\n%s", code, stderr)

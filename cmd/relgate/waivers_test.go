@@ -41,7 +41,7 @@ func TestWaiverExpiresIntoViolation(t *testing.T) {
 `)
 	out := t.TempDir()
 	saved := filepath.Join(out, "input.json")
-	code, stdout, stderr := cli(t, "check", r.Dir, "--scanners", "release", "--format", "json", "--save-input", saved,
+	code, stdout, stderr := cli(t, "check", r.Dir, "--scanners", "release", "--config", releaseOnly(t), "--format", "json", "--save-input", saved,
 		"--report", "sarif="+filepath.Join(out, "r.sarif"), "--report", "markdown="+filepath.Join(out, "r.md"), "--report", "table="+filepath.Join(out, "r.txt"))
 	if code != exitPass {
 		t.Fatalf("exit = %d\n%s\n%s", code, stdout, stderr)
@@ -101,7 +101,7 @@ func TestWaiverExpiresIntoViolation(t *testing.T) {
 	in["release"].(map[string]any)["time"] = time.Now().UTC().AddDate(0, 0, 11).Format(time.RFC3339)
 	raw, _ = json.Marshal(in)
 	later := writeFile(t, filepath.Join(out, "later.json"), string(raw))
-	code, stdout, stderr = cli(t, "eval", "--input", later, "--format", "json")
+	code, stdout, stderr = cli(t, "eval", "--input", later, "--config", releaseOnly(t), "--format", "json")
 	if code != exitFail {
 		t.Fatalf("after expiry: exit = %d\n%s\n%s", code, stdout, stderr)
 	}
@@ -113,7 +113,7 @@ func TestWaiverExpiresIntoViolation(t *testing.T) {
 	// A renewed waiver file given to eval replaces the saved waivers.
 	renewed := writeFile(t, filepath.Join(out, "renewed.yaml"), strings.Replace(mustRead(t, filepath.Join(r.Dir, ".relgate-waivers.yaml")),
 		expires, time.Now().UTC().AddDate(0, 0, 40).Format(time.DateOnly), 1))
-	if code, stdout, stderr := cli(t, "eval", "--input", later, "--waivers", renewed); code != exitPass {
+	if code, stdout, stderr := cli(t, "eval", "--input", later, "--config", releaseOnly(t), "--waivers", renewed); code != exitPass {
 		t.Errorf("renewed waiver: exit = %d\n%s\n%s", code, stdout, stderr)
 	}
 }

@@ -65,9 +65,17 @@ runs[s.name] := s if some s in object.get(input, "scanners", [])
 approvals_lowered if object.get(lib.settings, ["approvals", "required"], null) == 0
 
 required contains name if {
+	not verify_stage
 	some name in evidence.scanners
 	not lowered(name)
 }
+
+# After a deploy (--stage verify) the gate judges the new version's SLOs
+# alone: the pre-deploy evidence was judged before the deploy, so the slo
+# scanner's is what is required.
+required contains "slo" if verify_stage
+
+verify_stage if input.release.stage == "verify"
 
 lowered("approvals") if approvals_lowered
 

@@ -140,3 +140,15 @@ test_evidence_requirements_are_configurable if {
 	cfg_ignore := {"environments": {"production": {"evidence": {"missing": "ignore"}}}}
 	count(scanners.deny) == 0 with input as {} with data.relgate.config as cfg_ignore
 }
+
+# After a deploy (--stage verify) only the SLOs are judged: the slo scanner
+# is the evidence required, and without it the gate is still blind.
+test_verify_stage_requires_slo_evidence_only if {
+	ok := {
+		"release": {"environment": "production", "stage": "verify"},
+		"scanners": [{"name": "slo", "status": "ok"}],
+	}
+	count({v | some v in scanners.deny; v.rule == "SCN002"}) == 0 with input as ok
+	blind := {"release": {"environment": "production", "stage": "verify"}, "scanners": []}
+	{v.id | some v in scanners.deny; v.rule == "SCN002"} == {"slo"} with input as blind
+}

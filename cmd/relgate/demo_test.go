@@ -107,6 +107,11 @@ func TestDemo(t *testing.T) {
 		}
 	}
 	for _, s := range d.Scanners {
+		// The demo's config leaves the release scanner out: its git facts
+		// would be relgate's own. Every scanner it enables must be ok.
+		if s.Name == "release" && s.Status == engine.StatusSkipped && s.Reason == engine.ReasonNotSelected {
+			continue
+		}
 		if s.Status != "ok" {
 			t.Errorf("scanner %s: %s %s", s.Name, s.Status, s.Error)
 		}

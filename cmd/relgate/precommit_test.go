@@ -79,7 +79,7 @@ func TestPreCommitHookBlocksStagedSecret(t *testing.T) {
 	if ok {
 		t.Fatalf("a commit with a leaked key passed the hook:\n%s", out)
 	}
-	for _, want := range []string{"relgate (secrets and migrations of the staged change)", "Failed", "relgate FAIL", "SEC001", "config/app.env:2", "aws-access-token"} {
+	for _, want := range []string{"relgate (on PATH)", "Failed", "relgate FAIL", "SEC001", "config/app.env:2", "aws-access-token"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("blocked commit's output lacks %q:\n%s", want, out)
 		}

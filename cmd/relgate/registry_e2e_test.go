@@ -54,14 +54,16 @@ func TestRegistryRecordsEndToEnd(t *testing.T) {
 	}
 	priv, pub := writeKeyPair(t, tmp, "signing", sk, &sk.PublicKey)
 
-	// CI: judge the release, sign, attach the record to the image.
-	code, _, stderr := cli(t, "check", r.Dir, "--scanners", "release", "--env", "staging", "--artifact", "shop="+image.DigestStr(),
+	// CI: judge the release, sign, attach the record to the image. This
+	// run brings the release facts alone, and declares so.
+	releaseOnly := writeFile(t, filepath.Join(tmp, "release-only.yaml"), "environments:\n  staging:\n    evidence:\n      scanners: [release]\n")
+	code, _, stderr := cli(t, "check", r.Dir, "--scanners", "release", "--env", "staging", "--config", releaseOnly, "--artifact", "shop="+image.DigestStr(),
 		"--attest", priv, "--attest-out", filepath.Join(tmp, "record.json"), "--push", image.String(), "--registry-insecure", "-f", "json")
 	if code != exitPass {
 		t.Fatalf("check --attest --push: exit %d\n%s", code, stderr)
 	}
 	// A digest the record does not name is not pushed to.
-	code, _, stderr = cli(t, "check", r.Dir, "--scanners", "release", "--env", "staging", "--artifact", "shop="+image.DigestStr(),
+	code, _, stderr = cli(t, "check", r.Dir, "--scanners", "release", "--env", "staging", "--config", releaseOnly, "--artifact", "shop="+image.DigestStr(),
 		"--attest", priv, "--attest-out", filepath.Join(tmp, "other.json"), "--push", other.String(), "--registry-insecure", "-f", "json")
 	if code != exitUsage || !strings.Contains(stderr, "does not name") {
 		t.Fatalf("check --push to a digest the record does not name: exit %d\n%s", code, stderr)

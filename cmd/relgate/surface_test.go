@@ -14,7 +14,8 @@ func failingInput(t *testing.T) (input, policy string) {
 	t.Helper()
 	dir := t.TempDir()
 	input = writeFile(t, filepath.Join(dir, "input.json"),
-		`{"apiVersion":"relgate.dev/v1","kind":"ReleaseInput","release":{"environment":"staging","time":"2026-12-01T00:00:00Z"}}`)
+		`{"apiVersion":"relgate.dev/v1","kind":"ReleaseInput","release":{"environment":"staging","time":"2026-12-01T00:00:00Z"},`+
+			`"secrets":[],"vulnerabilities":[],"containers":[],"misconfigurations":[],"migrations":[],"slo":[],"waivers":[],"scanners":[]}`)
 	policy = writeFile(t, filepath.Join(dir, "policy", "always.rego"), `package relgate.rules.custom
 
 deny contains {"msg": "always denied", "severity": "critical"} if true

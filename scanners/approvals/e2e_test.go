@@ -14,12 +14,16 @@ import (
 // evaluate runs the facts through the built-in policies in an environment.
 func evaluate(t *testing.T, a *engine.Approvals, env, branch string) *engine.Decision {
 	t.Helper()
-	eng, err := engine.New(context.Background(), engine.Options{})
+	// These runs judge the approvals alone: that is the evidence they bring.
+	evidence := map[string]any{"evidence": map[string]any{"scanners": []string{"approvals"}}}
+	cfg := map[string]any{"defaults": evidence}
+	eng, err := engine.New(context.Background(), engine.Options{Config: cfg})
 	if err != nil {
 		t.Fatal(err)
 	}
 	in := engine.NewInput()
 	in.Approvals = a
+	in.Scanners = []engine.ScannerRun{{Name: "approvals", Status: engine.StatusOK}}
 	in.Release = engine.Release{Environment: env, Branch: branch, Tag: "v1.4.0", Version: "1.4.0",
 		Time: time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)}
 	d, err := eng.Evaluate(context.Background(), in)

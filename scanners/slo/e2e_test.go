@@ -21,10 +21,16 @@ func judge(t *testing.T, cfg *config.Config, o Options, rel engine.Release) *eng
 	}
 	rel.Time = T0
 	in.Release = rel
-	opts := engine.Options{}
-	if cfg != nil {
-		opts.Config = cfg // a typed nil would reach the policies as null
+	// These runs judge the SLOs alone: that is the evidence they bring.
+	in.Scanners = []engine.ScannerRun{{Name: "slo", Status: engine.StatusOK}}
+	if cfg == nil {
+		cfg = &config.Config{}
 	}
+	if cfg.Defaults == nil {
+		cfg.Defaults = &config.Settings{}
+	}
+	cfg.Defaults.Evidence = &config.EvidenceSettings{Scanners: []string{"slo"}}
+	opts := engine.Options{Config: cfg}
 	eng, err := engine.New(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)

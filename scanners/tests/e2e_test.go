@@ -16,7 +16,9 @@ import (
 // run passes.
 func TestPolicies(t *testing.T) {
 	min := 75.0
-	cfg := &config.Config{Defaults: &config.Settings{Tests: &config.TestsSettings{MinCoverage: &min}}}
+	// These runs judge the test results alone: that is the evidence they bring.
+	cfg := &config.Config{Defaults: &config.Settings{Tests: &config.TestsSettings{MinCoverage: &min},
+		Evidence: &config.EvidenceSettings{Scanners: []string{"tests"}}}}
 	eng, err := engine.New(context.Background(), engine.Options{Config: cfg})
 	if err != nil {
 		t.Fatal(err)
@@ -42,6 +44,7 @@ func TestPolicies(t *testing.T) {
 				t.Fatal(err)
 			}
 			in.Release = engine.Release{Environment: "staging", Time: time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)}
+			in.Scanners = []engine.ScannerRun{{Name: "tests", Status: engine.StatusOK}}
 			d, err := eng.Evaluate(context.Background(), in)
 			if err != nil {
 				t.Fatal(err)

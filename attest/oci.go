@@ -376,7 +376,7 @@ func readLayer(img v1.Image, h v1.Hash) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer rc.Close()
+	defer func() { _ = rc.Close() }() // read-only: a close error loses nothing
 	data, err := io.ReadAll(io.LimitReader(rc, maxEnvelopeSize+1))
 	if err != nil {
 		return nil, err

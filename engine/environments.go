@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -38,8 +39,11 @@ var builtinEnvironments = sync.OnceValues(func() ([]string, error) {
 		return nil, fmt.Errorf("parse built-in defaults: %w", err)
 	}
 	rs, err := rego.New(rego.Query("object.keys(data.relgate.defaults.environments)"), rego.ParsedModule(m)).Eval(context.Background())
-	if err != nil || len(rs) != 1 || len(rs[0].Expressions) != 1 {
-		return nil, fmt.Errorf("read built-in environments: %v", err)
+	if err != nil {
+		return nil, fmt.Errorf("read built-in environments: %w", err)
+	}
+	if len(rs) != 1 || len(rs[0].Expressions) != 1 {
+		return nil, errors.New("read built-in environments: data.relgate.defaults.environments is undefined")
 	}
 	var out []string
 	for _, v := range rs[0].Expressions[0].Value.([]any) {

@@ -57,7 +57,7 @@ func SARIFSchema(t testing.TB) string {
 func sarifFile(t testing.TB, env, file string) string {
 	t.Helper()
 	if path := os.Getenv(env); path != "" {
-		if _, err := os.Stat(path); err != nil {
+		if _, err := os.Stat(path); err != nil { //nolint:gosec // a tool path the developer set for the tests
 			t.Fatalf("%s: %v", env, err)
 		}
 		return path

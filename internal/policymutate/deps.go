@@ -1,0 +1,129 @@
+package main
+
+import (
+	"strings"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+)
+
+// deps knows which policy modules can see which: a mutant is tested only
+// against the tests that can observe it, compiled with only the modules
+// those tests need. Compiling every module for every mutant is what made
+// the check too slow for CI; a test that cannot reach a package through
+// its data references cannot notice a change to it.
+type deps struct {
+	modules map[string]*ast.Module
+	pkg     map[string]ast.Ref   // module -> its package path (data.…)
+	refs    map[string][]ast.Ref // module -> the ground prefixes of the data references it makes
+}
+
+func newDeps(modules map[string]*ast.Module) *deps {
+	d := &deps{modules: modules, pkg: map[string]ast.Ref{}, refs: map[string][]ast.Ref{}}
+	for name, m := range modules {
+		d.pkg[name] = m.Package.Path
+		ast.WalkRefs(m, func(r ast.Ref) bool {
+			if r.HasPrefix(ast.DefaultRootRef) {
+				d.refs[name] = append(d.refs[name], r.ConstantPrefix())
+			}
+			return false
+		})
+	}
+	return d
+}
+
+// isTest says whether a module holds tests rather than policy.
+func isTest(name string) bool { return strings.HasSuffix(name, "_test.rego") }
+
+// reaches says whether a reference with ground prefix r may read package
+// path p: r names p or something inside it (data.relgate.lib.x), or p lies
+// under r (data.relgate.rules[_] reads every rule package).
+func reaches(r, p ast.Ref) bool { return r.HasPrefix(p) || p.HasPrefix(r) }
+
+// closure returns the roots and every policy module they reach, directly
+// or through other policy modules. Test modules are never pulled in as
+// dependencies (data.relgate.rules[_] must not drag in every rule's
+// tests): only roots run tests.
+func (d *deps) closure(roots []string) map[string]*ast.Module {
+	out := map[string]*ast.Module{}
+	queue := append([]string(nil), roots...)
+	for len(queue) > 0 {
+		name := queue[0]
+		queue = queue[1:]
+		if _, done := out[name]; done {
+			continue
+		}
+		out[name] = d.modules[name]
+		for other := range d.modules {
+			if _, done := out[other]; done || isTest(other) {
+				continue
+			}
+			// A package may span files (rules/migrations*.rego): every
+			// file of a package that is read comes along.
+			if d.pkg[other].Equal(d.pkg[name]) && !isTest(name) {
+				queue = append(queue, other)
+				continue
+			}
+			for _, r := range d.refs[name] {
+				if reaches(r, d.pkg[other]) {
+					queue = append(queue, other)
+					break
+				}
+			}
+		}
+	}
+	return out
+}
+
+// observers returns the test modules whose closure holds file: the only
+// tests a mutant of file can fail.
+func (d *deps) observers(file string) []string {
+	var out []string
+	for name := range d.modules {
+		if !isTest(name) {
+			continue
+		}
+		if _, ok := d.closure([]string{name})[file]; ok {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// stage is one compile-and-test run: the test modules it runs and the
+// policy modules they need.
+type stage map[string]*ast.Module
+
+// with returns the stage with file replaced by its mutant.
+func (s stage) with(file string, mod *ast.Module) map[string]*ast.Module {
+	out := make(map[string]*ast.Module, len(s))
+	for k, v := range s {
+		out[k] = v
+	}
+	out[file] = mod
+	return out
+}
+
+// plan is the stages a mutant of one file meets, cheapest first: the
+// file's own tests (most mutants die there, in a small compile), then
+// every other test that can observe the file. A mutant survives only if
+// it passes them all.
+type plan []stage
+
+func (d *deps) plan(file string) plan {
+	stem := strings.TrimSuffix(file, ".rego")
+	var own, rest []string
+	for _, t := range d.observers(file) {
+		if strings.HasPrefix(t, stem+"_") {
+			own = append(own, t)
+		} else {
+			rest = append(rest, t)
+		}
+	}
+	var p plan
+	for _, roots := range [][]string{own, rest} {
+		if len(roots) > 0 {
+			p = append(p, stage(d.closure(roots)))
+		}
+	}
+	return p
+}

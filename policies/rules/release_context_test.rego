@@ -58,6 +58,14 @@ test_prerelease_compares_its_core if {
 	not "REL010" in rules(release.deny) with input as inp
 }
 
+test_same_version_is_no_bump_to_judge if {
+	# 1.4.0 again after 1.4.0 with a feat: REL010 judges only versions that
+	# went up (a version that did not is another rule's business).
+	inp := rel("production", {"version": "1.4.0"})
+	not "REL010" in rules(release.deny) with input as inp
+	not "REL010" in rules(release.warn) with input as inp
+}
+
 # ---- Freeze ----
 
 freeze(windows) := {"environments": {"production": {"release": {"freeze": windows}}}}
@@ -69,6 +77,9 @@ test_freeze_window_denies_inside if {
 	[d] := [d | some d in release.deny; d.rule == "REL011"] with input as inp with data.relgate.config as freeze([year_end])
 	d.msg == "the production release at 2026-12-24T15:00 (Europe/Berlin) falls in the freeze window year-end (2026-12-20 to 2027-01-04)"
 	d.id == "year-end"
+
+	# One finding a window a (UTC) day: a waiver for it covers that day.
+	d.fingerprint == crypto.sha256("REL011|production|year-end|2026-12-24")
 }
 
 test_freeze_window_edges_in_local_time if {
@@ -83,6 +94,22 @@ test_freeze_window_edges_in_local_time if {
 	not "REL011" in rules(release.deny) with input as rel("production", {"time": "2027-01-04T23:30:00Z"}) with data.relgate.config as cfg
 }
 
+test_freeze_window_from_its_start_minute_to_before_a_timed_end if {
+	cutover := {"name": "cutover", "start": "2026-12-20T18:00", "end": "2026-12-21T06:00", "time_zone": "Europe/Berlin"}
+	cfg := freeze([cutover])
+
+	# 17:00 UTC is 18:00 in Berlin: the start minute is frozen, the one before is not.
+	"REL011" in rules(release.deny) with input as rel("production", {"time": "2026-12-20T17:00:00Z"}) with data.relgate.config as cfg
+	not "REL011" in rules(release.deny) with input as rel("production", {"time": "2026-12-20T16:59:00Z"}) with data.relgate.config as cfg
+
+	# A date-time end is exclusive: 06:00 in Berlin releases again.
+	"REL011" in rules(release.deny) with input as rel("production", {"time": "2026-12-21T04:59:00Z"}) with data.relgate.config as cfg
+	not "REL011" in rules(release.deny) with input as rel("production", {"time": "2026-12-21T05:00:00Z"}) with data.relgate.config as cfg
+
+	# A whole-day start begins at local midnight.
+	"REL011" in rules(release.deny) with input as rel("production", {"time": "2026-12-19T23:00:00Z"}) with data.relgate.config as freeze([year_end])
+}
+
 test_weekly_freeze if {
 	friday := {"name": "friday-afternoon", "days": ["fri"], "from": "15:00", "to": "24:00", "time_zone": "America/New_York"}
 	cfg := freeze([friday])
@@ -94,10 +121,33 @@ test_weekly_freeze if {
 	not "REL011" in rules(release.deny) with input as rel("production", {"time": "2026-11-19T20:30:00Z"}) with data.relgate.config as cfg
 }
 
+test_weekly_freeze_from_inclusive_to_exclusive if {
+	friday := {"name": "friday-afternoon", "days": ["fri"], "from": "15:00", "to": "17:00", "time_zone": "America/New_York"}
+	cfg := freeze([friday])
+
+	# On Friday 2026-11-20, 20:00 UTC is 15:00 in New York and 22:00 UTC is 17:00.
+	"REL011" in rules(release.deny) with input as rel("production", {"time": "2026-11-20T20:00:00Z"}) with data.relgate.config as cfg
+	not "REL011" in rules(release.deny) with input as rel("production", {"time": "2026-11-20T19:59:00Z"}) with data.relgate.config as cfg
+	"REL011" in rules(release.deny) with input as rel("production", {"time": "2026-11-20T21:59:00Z"}) with data.relgate.config as cfg
+	not "REL011" in rules(release.deny) with input as rel("production", {"time": "2026-11-20T22:00:00Z"}) with data.relgate.config as cfg
+}
+
+# from == to is an empty window (from and to as written, neither all day
+# nor overnight): it never freezes.
+test_weekly_window_from_equal_to_is_empty if {
+	empty := {"name": "empty", "days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"], "from": "15:00", "to": "15:00"}
+	cfg := freeze([empty])
+	not "REL011" in rules(release.deny) with input as rel("production", {"time": "2026-11-20T14:00:00Z"}) with data.relgate.config as cfg
+	not "REL011" in rules(release.deny) with input as rel("production", {"time": "2026-11-20T15:00:00Z"}) with data.relgate.config as cfg
+	not "REL011" in rules(release.deny) with input as rel("production", {"time": "2026-11-20T16:00:00Z"}) with data.relgate.config as cfg
+}
+
 test_overnight_weekly_freeze if {
 	nights := {"name": "nights", "days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"], "from": "22:00", "to": "06:00"}
 	cfg := freeze([nights])
 	"REL011" in rules(release.deny) with input as rel("production", {"time": "2026-11-20T23:00:00Z"}) with data.relgate.config as cfg
+	"REL011" in rules(release.deny) with input as rel("production", {"time": "2026-11-20T22:00:00Z"}) with data.relgate.config as cfg
+	not "REL011" in rules(release.deny) with input as rel("production", {"time": "2026-11-20T21:59:00Z"}) with data.relgate.config as cfg
 	"REL011" in rules(release.deny) with input as rel("production", {"time": "2026-11-20T05:59:00Z"}) with data.relgate.config as cfg
 	not "REL011" in rules(release.deny) with input as rel("production", {"time": "2026-11-20T06:00:00Z"}) with data.relgate.config as cfg
 }
@@ -123,6 +173,11 @@ test_strategy_allowed_per_environment if {
 	contains(e.msg, "does not say its strategy")
 	not "REL012" in rules(release.deny) with input as rel("production", {"strategy": "canary"}) with data.relgate.config as cfg
 	not "REL012" in rules(release.deny) with input as rel("staging", {"strategy": "rolling"}) with data.relgate.config as cfg
+
+	# A single allowed strategy is a restriction too.
+	one := {"environments": {"production": {"release": {"strategies": ["canary"]}}}}
+	"REL012" in rules(release.deny) with input as rel("production", {"strategy": "rolling"}) with data.relgate.config as one
+	not "REL012" in rules(release.deny) with input as rel("production", {"strategy": "canary"}) with data.relgate.config as one
 }
 
 # ---- Promotion ----
@@ -164,6 +219,17 @@ test_promotion_by_commit_without_artifacts if {
 	anonymous := json.remove(by_commit, ["/commit"])
 	[n] := problems(rel("production", {"promotion": anonymous}))
 	contains(n, "neither artifact digests (--artifact) nor commits tell")
+}
+
+# Digests are compared only when both runs name artifacts; otherwise the
+# commits decide, whichever side lacks the artifacts.
+test_promotion_falls_back_to_commits_when_one_side_has_no_artifacts if {
+	other_commit := "0000000000000000000000000000000000000000"
+	[m] := problems(rel("production", {"commit": other_commit, "promotion": passed}))
+	contains(m, "commit 0000000 is not the 9f1c2ab the staging gate passed")
+	by_commit := json.remove(passed, ["/artifacts"])
+	[n] := problems(rel("production", {"commit": other_commit, "artifacts": [artifact], "promotion": by_commit}))
+	contains(n, "commit 0000000 is not the 9f1c2ab the staging gate passed")
 }
 
 test_promotion_not_required_by_default if {

@@ -63,6 +63,23 @@ test_unknown_severity_normalised if {
 	w.severity == "medium"
 }
 
+# A finding with an empty fingerprint is normalised and given one made of
+# its rule, path and message; a normalised finding keeps the rule's own.
+test_fingerprints_made_only_where_missing if {
+	empty := {"rule": "T001", "msg": "bad", "severity": "high", "fingerprint": ""}
+	d := main.decision with input as base_input with data.relgate.rules as {"t": {"deny": {empty}}}
+	[v] := [x | some x in d.violations]
+	v.rule == "T001"
+	v.fingerprint == crypto.sha256("T001||bad")
+
+	shouted := {"rule": "T004", "msg": "loud", "severity": "HIGH", "fingerprint": "fp-own"}
+	e := main.decision with input as base_input with data.relgate.rules as {"t": {"deny": {shouted}}}
+	[u] := [x | some x in e.violations]
+	u.rule == "T004"
+	u.severity == "high"
+	u.fingerprint == "fp-own"
+}
+
 test_waiver_applies_until_it_expires if {
 	waiver := {"rule": "T001", "scope": {"path": "a.*"}, "reason": "r", "approver": "lead", "expires": "2026-07-01"}
 	inp := object.union(base_input, {"waivers": [waiver]})

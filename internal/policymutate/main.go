@@ -52,12 +52,26 @@ type mutant struct {
 	offset    int
 	from, to  string
 	lineText  string
+	// nth tells apart lines of the same text in one file (1, 2, …; 0 for
+	// a line whose text is unique), so that listing one as equivalent
+	// never excuses its twin.
+	nth int
+	// onLine tells apart the same change at several places of one line
+	// (1, 2, …; 0 when there is one).
+	onLine int
 }
 
 // key names a mutant independently of line numbers, which shift as files
 // are edited: the file, the mutated line's text and the change.
 func (m mutant) key() string {
-	return fmt.Sprintf("%s | %s | %s -> %s", m.file, m.lineText, m.from, m.to)
+	text, change := m.lineText, m.from+" -> "+m.to
+	if m.nth > 0 {
+		text += fmt.Sprintf(" (#%d)", m.nth)
+	}
+	if m.onLine > 0 {
+		change += fmt.Sprintf(" (#%d on the line)", m.onLine)
+	}
+	return fmt.Sprintf("%s | %s | %s", m.file, text, change)
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
@@ -266,6 +280,26 @@ func sites(file, src string, mod *ast.Module) []mutant {
 		return false
 	})
 	slices.SortFunc(out, func(a, b mutant) int { return a.offset - b.offset })
+	texts := map[string][]int{} // line text -> the rows that have it
+	for i, l := range lines {
+		t := strings.TrimSpace(l)
+		texts[t] = append(texts[t], i+1)
+	}
+	same := map[string][]int{} // row and change -> the mutants, by column
+	for i, m := range out {
+		if rows := texts[m.lineText]; len(rows) > 1 {
+			out[i].nth = slices.Index(rows, m.line) + 1
+		}
+		k := fmt.Sprintf("%d %s %s", m.line, m.from, m.to)
+		same[k] = append(same[k], i)
+	}
+	for _, idx := range same {
+		if len(idx) > 1 {
+			for n, i := range idx {
+				out[i].onLine = n + 1
+			}
+		}
+	}
 	return out
 }
 

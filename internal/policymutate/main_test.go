@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/open-policy-agent/opa/v1/ast"
 )
 
 // A policy whose boundary no test pins: the > to >= mutant survives and
@@ -55,5 +58,38 @@ func TestBump(t *testing.T) {
 	}
 	if _, ok := bump("1e9"); ok {
 		t.Error("bump(1e9): want no mutant")
+	}
+}
+
+// Lines of the same text, and the same change twice on one line, get keys
+// of their own: listing one as equivalent must never excuse its twin.
+func TestKeysTellTwinsApart(t *testing.T) {
+	src := "package p\n\na if input.n > 0\n\nb if input.n > 0\n\nc := [0, 0]\n"
+	mod, err := ast.ParseModuleWithOpts("p.rego", src, ast.ParserOptions{RegoVersion: ast.RegoV1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, m := range sites("p.rego", src, mod) {
+		keys = append(keys, m.key())
+	}
+	want := []string{
+		"p.rego | a if input.n > 0 | > -> >=",
+		"p.rego | a if input.n > 0 | 0 -> 1",
+		"p.rego | b if input.n > 0 | > -> >=",
+		"p.rego | b if input.n > 0 | 0 -> 1",
+		"p.rego | c := [0, 0] | 0 -> 1 (#1 on the line)",
+		"p.rego | c := [0, 0] | 0 -> 1 (#2 on the line)",
+	}
+	if !slices.Equal(keys, want) {
+		t.Errorf("keys:\n%s\nwant:\n%s", strings.Join(keys, "\n"), strings.Join(want, "\n"))
+	}
+	src = strings.Replace(src, "b if", "a if", 1)
+	mod, err = ast.ParseModuleWithOpts("p.rego", src, ast.ParserOptions{RegoVersion: ast.RegoV1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := sites("p.rego", src, mod)[2].key(); got != "p.rego | a if input.n > 0 (#2) | > -> >=" {
+		t.Errorf("second line of the same text: key %q", got)
 	}
 }

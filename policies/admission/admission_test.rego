@@ -71,3 +71,17 @@ test_unknown_kind_follows_failure_policy if {
 	deny := object.union(allow, {"failure_policy": "deny"})
 	not admission.decision.allowed with input as deny
 }
+
+# A record exactly max_age_seconds old is still fresh; a second more is not.
+test_record_at_the_maximum_age_admits if {
+	at := review([{"container": "app", "image": "r/app@sha256:aa", "digest": digest, "records": [record("production", "pass", 3600)]}])
+	admission.decision.allowed with input as at
+	older := review([{"container": "app", "image": "r/app@sha256:aa", "digest": digest, "records": [record("production", "pass", 3601)]}])
+	not admission.decision.allowed with input as older
+}
+
+# Only 0 (or less) means unbounded: a maximum of one second is a bound.
+test_one_second_maximum_is_a_bound if {
+	doc := object.union(review([{"container": "app", "image": "r/app@sha256:aa", "digest": digest, "records": [record("production", "pass", 2)]}]), {"max_age_seconds": 1})
+	not admission.decision.allowed with input as doc
+}

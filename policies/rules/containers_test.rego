@@ -94,3 +94,14 @@ test_tag_and_digest_passes if {
 	c := image({"image": "registry.example.com/app:1.2.3@sha256:0123"})
 	count(containers.deny) == 0 with input as inp("production", c)
 }
+
+# A reference the hint cannot rewrite (a registry with a port) still gets
+# its digest named; without a digest there is no hint.
+test_tag_reference_hint_names_the_digest if {
+	c := image({"image": "registry.example.com:5000/app:1.2.3", "digest": "sha256:abcd"})
+	[v] := [v | some v in containers.deny; v.rule == "IMG003"] with input as inp("production", c)
+	v.msg == "image registry.example.com:5000/app:1.2.3 is referenced by tag; production releases reference images by digest (digest sha256:abcd)"
+	bare := image({"image": "registry.example.com:5000/app:1.2.3", "digest": ""})
+	[w] := [w | some w in containers.deny; w.rule == "IMG003"] with input as inp("production", bare)
+	w.msg == "image registry.example.com:5000/app:1.2.3 is referenced by tag; production releases reference images by digest"
+}

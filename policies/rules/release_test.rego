@@ -60,3 +60,16 @@ test_no_release_facts_nothing_to_judge if {
 	count(release.deny) == 0 with input as inp
 	count(release.warn) == 0 with input as inp
 }
+
+# One allowed branch (and no tags) is a restriction.
+test_single_allowed_branch_restricts if {
+	cfg := {"environments": {"production": {"release": {"branches": ["trunk"], "tags": []}}}}
+	"REL001" in rules(release.deny) with input as rel("production", {"branch": "main"}) with data.relgate.config as cfg
+	not "REL001" in rules(release.deny) with input as rel("production", {"branch": "trunk"}) with data.relgate.config as cfg
+}
+
+# The same version again does not go forwards either.
+test_same_version_as_previous_denied if {
+	[d] := [d | some d in release.deny; d.rule == "REL004"] with input as rel("staging", {"branch": "main", "version": "1.2.0", "previous_version": "v1.2.0"})
+	d.msg == "version 1.2.0 is not above the previous release 1.2.0"
+}

@@ -155,3 +155,50 @@ test_verify_ignores_budget_rules_and_fails_closed if {
 	"SLO003" in rules(slo.deny) with input as dev
 	rules(slo.deny) == {"SLO005"} with input as verify([])
 }
+
+# ---- Boundaries ----
+
+test_one_fix_commit_is_a_fix_release if {
+	one := [{"sha": "b", "subject": "fix: rounding", "type": "fix", "breaking": false}]
+	not "SLO001" in rules(slo.deny) with input as rel("production", one, [exhausted])
+	"SLO001" in rules(slo.warn) with input as rel("production", one, [exhausted])
+}
+
+# A budget at exactly min_budget (0 by default: all spent) is exhausted.
+test_budget_at_min_budget_is_exhausted if {
+	spent := object.union(healthy, {"error_budget_remaining": 0})
+	"SLO001" in rules(slo.deny) with input as rel("production", feature, [spent])
+	"SLO001" in rules(slo.warn) with input as rel("production", fixes, [spent])
+	left := object.union(healthy, {"error_budget_remaining": 0.25})
+	cfg := {"defaults": {"slo": {"min_budget": 0.25}}}
+	"SLO001" in rules(slo.deny) with input as rel("production", feature, [left]) with data.relgate.config as cfg
+}
+
+# A burn rate of exactly the threshold (14.4 by default) is a fast burn,
+# on either window.
+test_fast_burn_at_the_threshold if {
+	short := object.union(burning, {"burn_rate": 14.4, "burn_rate_long": 20})
+	"SLO002" in rules(slo.deny) with input as rel("production", feature, [short])
+	long := object.union(burning, {"burn_rate": 20, "burn_rate_long": 14.4})
+	"SLO002" in rules(slo.deny) with input as rel("production", feature, [long])
+	under := object.union(burning, {"burn_rate": 14.3, "burn_rate_long": 20})
+	not "SLO002" in rules(slo.deny) with input as rel("production", feature, [under])
+}
+
+# Rollback triggers fire above a maximum, not at it.
+test_verify_at_the_maximum_is_no_breach if {
+	at_rate := object.union(canary_errors, {"verify": {"window": "10m", "error_rate": 0.001, "max_error_rate": 0.001}})
+	not "SLO004" in rules(slo.deny) with input as verify([at_rate])
+	at_value := object.union(canary_slow, {"verify": {"window": "10m", "value": 1, "max_value": 1}})
+	not "SLO004" in rules(slo.deny) with input as verify([at_value])
+}
+
+# A value equal to the objective's threshold holds lte and gte, fails lt and gt.
+at_threshold(op) := object.union(canary_slow, {"op": op, "verify": {"window": "10m", "value": 0.3}})
+
+test_verify_value_at_the_threshold if {
+	"SLO004" in rules(slo.deny) with input as verify([at_threshold("lt")])
+	not "SLO004" in rules(slo.deny) with input as verify([at_threshold("lte")])
+	"SLO004" in rules(slo.deny) with input as verify([at_threshold("gt")])
+	not "SLO004" in rules(slo.deny) with input as verify([at_threshold("gte")])
+}

@@ -93,3 +93,37 @@ test_no_coverage_no_warning if {
 	not "TST002" in rules(tests.warn) with input as inp
 	count(tests.warn) == 0 with input as inp
 }
+
+# ---- Boundaries ----
+
+coverage(c) := json.patch(green, [{"op": "replace", "path": "/tests/coverage", "value": c}])
+
+# The default minimum is 80%: exactly 80 passes, just under warns.
+test_default_minimum_coverage_is_80 if {
+	not "TST002" in rules(tests.warn) with input as coverage(80)
+	[w] := [w | some w in tests.warn; w.rule == "TST002"] with input as coverage(79.9)
+	w.msg == "coverage is 79.9% (cover.out), below the 80% required in production"
+}
+
+# Any minimum above 0 is a minimum, even 1%.
+test_minimum_of_one_percent_applies if {
+	cfg := {"defaults": {"tests": {"min_coverage": 1}}}
+	"TST002" in rules(tests.warn) with input as coverage(0.5) with data.relgate.config as cfg
+}
+
+test_one_unlisted_failure_denies if {
+	inp := json.patch(green, [{"op": "replace", "path": "/tests/failed", "value": 1}])
+	[d] := [d | some d in tests.deny] with input as inp
+	d.rule == "TST001"
+	d.msg == "1 more tests failed or errored (see report.xml)"
+}
+
+# Coverage read without JUnit reports: no report, so no empty run to warn about.
+test_coverage_without_reports_is_no_empty_run if {
+	inp := json.patch(green, [
+		{"op": "replace", "path": "/tests/reports", "value": []},
+		{"op": "replace", "path": "/tests/passed", "value": 0},
+		{"op": "replace", "path": "/tests/skipped", "value": 0},
+	])
+	count(tests.warn) == 0 with input as inp
+}

@@ -94,3 +94,40 @@ test_budget_boundary if {
 	zero := {"defaults": {"vulnerabilities": {"budgets": {"high": 0}}}}
 	"VUL001" in ids(vulnerabilities.deny) with input as inp("production", [a], fresh) with data.relgate.config as zero
 }
+
+# A budget of 1 is a budget: the one candidate warns.
+test_budget_of_one_tolerates_one if {
+	cfg := {"defaults": {"vulnerabilities": {"budgets": {"high": 1}}}}
+	one := inp("production", [vuln({"fixed_versions": ["2"]})], fresh)
+	ids(vulnerabilities.warn) == {"VUL005"} with input as one with data.relgate.config as cfg
+	not "VUL001" in ids(vulnerabilities.deny) with input as one with data.relgate.config as cfg
+}
+
+# The message names aliases and a summary only when there are some; a
+# finding without a location points at line 0 of no file.
+test_message_and_location_of_the_optional_fields if {
+	bare := object.union(object.remove(vuln({"fixed_versions": ["1.0.1"]}), ["location"]), {"image": "app:1"})
+	[d] := [d | some d in vulnerabilities.deny; d.rule == "VUL001"] with input as inp("production", [bare], fresh)
+	d.msg == "left-pad 1.0.0 (npm) in image app:1 has GHSA-test-0000-0000; fixed in 1.0.1"
+	d.location == {"path": "", "start_line": 0, "end_line": 0}
+	full := vuln({"fixed_versions": ["1.0.1"], "aliases": ["CVE-2026-1"], "summary": "prototype pollution"})
+	[e] := [e | some e in vulnerabilities.deny; e.rule == "VUL001"] with input as inp("production", [full], fresh)
+	e.msg == "left-pad 1.0.0 (npm) in package-lock.json has GHSA-test-0000-0000 (CVE-2026-1): prototype pollution; fixed in 1.0.1"
+}
+
+runs(scanners) := {"release": {"environment": "production", "time": now}, "vulnerabilities": [], "scanners": scanners}
+
+# An unreadable lockfile is pointed at as a whole file (line 0).
+test_unreadable_lockfile_location if {
+	run := {"name": "deps", "status": "ok", "db_updated_at": fresh, "errors": [{"path": "admin/package-lock.json", "message": "bad"}]}
+	[f] := [f | some f in vulnerabilities.deny; f.rule == "VUL007"] with input as runs([run])
+	f.location == {"path": "admin/package-lock.json", "start_line": 0, "end_line": 0}
+}
+
+# One unreadable advisory is one too many.
+test_one_unreadable_advisory_warns if {
+	run := {"name": "deps", "status": "ok", "db_updated_at": fresh, "stats": {"db_invalid_records": 1}}
+	[f] := [f | some f in vulnerabilities.warn; f.rule == "VUL008"] with input as runs([run])
+	startswith(f.msg, "1 advisories in the database of scanner deps")
+	count(vulnerabilities.warn) == 0 with input as runs([object.union(run, {"stats": {"db_invalid_records": 0}})])
+}

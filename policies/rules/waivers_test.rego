@@ -112,3 +112,62 @@ test_fingerprint_survives_line_shifts if {
 	[y] := [v.fingerprint | some v in b]
 	x == y
 }
+
+# ---- The documented numbers, at their edges ----
+
+by_severity := {
+	"H1": {"severity": "high", "title": "t", "package": "relgate.rules.t"},
+	"M1": {"severity": "medium", "title": "t", "package": "relgate.rules.t"},
+	"L1": {"severity": "low", "title": "t", "package": "relgate.rules.t"},
+	"I1": {"severity": "info", "title": "t", "package": "relgate.rules.t"},
+	"C1": {"severity": "critical", "title": "t", "package": "relgate.rules.t"},
+}
+
+# The release is at 2026-06-01T00:00:00Z: each waiver runs exactly its
+# severity's max_days (critical 30, high 90, medium 180, low and info 365),
+# its twin one second more.
+test_max_days_per_severity_at_the_edge if {
+	edges := [
+		["C1", "2026-07-01T00:00:00Z", "2026-07-01T00:00:01Z"],
+		["H1", "2026-08-30T00:00:00Z", "2026-08-30T00:00:01Z"],
+		["M1", "2026-11-28T00:00:00Z", "2026-11-28T00:00:01Z"],
+		["L1", "2027-06-01T00:00:00Z", "2027-06-01T00:00:01Z"],
+		["I1", "2027-06-01T00:00:00Z", "2027-06-01T00:00:01Z"],
+	]
+	every e in edges {
+		ok := waiver({"rule": e[0], "approver": "alice", "expires": e[1]})
+		long := waiver({"rule": e[0], "approver": "alice", "expires": e[2], "scope": {"path": "other/**"}})
+		waivers.rejected == {1} with input as inp([ok, long]) with data.relgate.catalog as by_severity
+		ids(waivers.deny) == {"WVR005"} with input as inp([ok, long]) with data.relgate.catalog as by_severity
+	}
+}
+
+# 14 days (expiry_warning_days) before expiry warns; a second more does not.
+test_expiry_warning_at_fourteen_days if {
+	[v] := [v | some v in waivers.warn] with input as inp([waiver({"expires": "2026-06-15T00:00:00Z"})]) with data.relgate.catalog as catalog
+	v.rule == "WVR002"
+	contains(v.msg, "in 14 day(s)")
+	count(waivers.warn) == 0 with input as inp([waiver({"expires": "2026-06-15T00:00:01Z"})]) with data.relgate.catalog as catalog
+}
+
+test_a_catalog_of_one_rule_still_knows_unknown_rules if {
+	one := {"MIG003": catalog.MIG003}
+	ids(waivers.warn) == {"WVR006"} with input as inp([waiver({"rule": "MIG333"})]) with data.relgate.catalog as one
+}
+
+# Messages name the scope's set fields only; a waiver without a location
+# points at line 0 of no file.
+expired_without_location(scope) := vs if {
+	w := object.union(object.remove(waiver({"expires": "2026-05-31"}), ["location", "scope"]), {"scope": scope})
+	vs := [v | some v in waivers.deny; v.rule == "WVR001"] with input as inp([w]) with data.relgate.catalog as catalog
+}
+
+test_waiver_described_by_its_scope if {
+	[a] := expired_without_location({"path": "db/**"})
+	a.msg == "waiver of MIG003 for path db/** expired on 2026-05-31; its findings count again"
+	a.location == {"path": "", "start_line": 0, "end_line": 0}
+	[b] := expired_without_location({"path": "db/**", "id": ""})
+	b.msg == "waiver of MIG003 for path db/** expired on 2026-05-31; its findings count again"
+	[c] := expired_without_location({})
+	c.msg == "waiver of MIG003 expired on 2026-05-31; its findings count again"
+}

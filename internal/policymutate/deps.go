@@ -1,7 +1,11 @@
 package main
 
 import (
+	"cmp"
+	"slices"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 )
@@ -103,13 +107,21 @@ func (s stage) with(file string, mod *ast.Module) map[string]*ast.Module {
 	return out
 }
 
-// plan is the stages a mutant of one file meets, cheapest first: the
-// file's own tests (most mutants die there, in a small compile), then
-// every other test that can observe the file. A mutant survives only if
-// it passes them all.
-type plan []stage
+// plan is the stages a mutant of one file meets, one test file each: the
+// file's own tests first (most mutants die there, in a small compile), then
+// every other test file that can observe it, the quickest first (cost is
+// each test file's time on the unmutated policies). A mutant survives only
+// if it passes them all. As mutants of the file are killed, the stages
+// that killed most move to the front (next): mutants of one file tend to
+// die in the same test file, so later ones pay for little else, which is
+// most of the saving for the library files every test reads.
+type plan struct {
+	stages []stage
+	mu     sync.Mutex
+	kills  []int
+}
 
-func (d *deps) plan(file string) plan {
+func (d *deps) plan(file string, cost map[string]time.Duration) *plan {
 	stem := strings.TrimSuffix(file, ".rego")
 	var own, rest []string
 	for _, t := range d.observers(file) {
@@ -119,11 +131,37 @@ func (d *deps) plan(file string) plan {
 			rest = append(rest, t)
 		}
 	}
-	var p plan
-	for _, roots := range [][]string{own, rest} {
-		if len(roots) > 0 {
-			p = append(p, stage(d.closure(roots)))
+	slices.Sort(own)
+	slices.SortStableFunc(rest, func(a, b string) int {
+		if c := cmp.Compare(cost[a], cost[b]); c != 0 {
+			return c
 		}
+		return strings.Compare(a, b)
+	})
+	p := &plan{}
+	for _, t := range append(own, rest...) {
+		p.stages = append(p.stages, stage(d.closure([]string{t})))
 	}
+	p.kills = make([]int, len(p.stages))
 	return p
+}
+
+// next returns the order to try the stages in: most kills first, else
+// the planned order.
+func (p *plan) next() []int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	order := make([]int, len(p.stages))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(p.kills[b], p.kills[a]) })
+	return order
+}
+
+// killed records that stage i killed a mutant.
+func (p *plan) killed(i int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.kills[i]++
 }

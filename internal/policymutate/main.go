@@ -83,7 +83,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	skip := fl.String("skip", "", "do not mutate files whose path matches this regular expression")
 	workers := fl.Int("j", runtime.GOMAXPROCS(0), "mutants tested at once")
 	list := fl.Bool("list", false, "list the mutants without testing them")
-	verbose := fl.Bool("v", false, "print each mutant that reaches the whole suite as it is judged")
+	verbose := fl.Bool("v", false, "print each mutant as it is judged: its time and the test that killed it")
 	if err := fl.Parse(args); err != nil {
 		return 2
 	}
@@ -107,7 +107,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "policymutate: %v\n", err)
 		return 2
 	}
-	if failed := runTests(context.Background(), modules); failed != "" {
+	cost, failed := baseline(context.Background(), modules)
+	if failed != "" {
 		fmt.Fprintf(stderr, "policymutate: the unmutated policies fail their tests (%s): fix them first\n", failed)
 		return 1
 	}
@@ -129,10 +130,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 	start := time.Now()
 	d := newDeps(modules)
-	plans := map[string]plan{}
+	plans := map[string]*plan{}
 	for _, m := range mutants {
 		if _, ok := plans[m.file]; !ok {
-			plans[m.file] = d.plan(m.file)
+			plans[m.file] = d.plan(m.file, cost)
 		}
 	}
 	survived := make([]bool, len(mutants))
@@ -151,14 +152,17 @@ func run(args []string, stdout, stderr io.Writer) int {
 					continue
 				}
 				survived[i] = true
-				for _, stage := range plans[m.file] {
-					if runTests(context.Background(), stage.with(m.file, mod)) != "" {
+				began, by := time.Now(), ""
+				p := plans[m.file]
+				for _, k := range p.next() {
+					if by = runTests(context.Background(), p.stages[k].with(m.file, mod)); by != "" {
 						survived[i] = false
+						p.killed(k)
 						break
 					}
 				}
 				if *verbose {
-					fmt.Fprintf(stderr, "%s/%s:%d:%d: %s: survived=%v\n", *dir, m.file, m.line, m.col, m.key(), survived[i])
+					fmt.Fprintf(stderr, "%s/%s:%d:%d: %s: %s, killed by %q\n", *dir, m.file, m.line, m.col, m.key(), time.Since(began).Round(time.Millisecond), by)
 				}
 			}
 		})
@@ -343,6 +347,27 @@ func runTests(ctx context.Context, modules map[string]*ast.Module) string {
 		}
 	}
 	return failed
+}
+
+// baseline runs every test on the unmutated policies: they must pass (a
+// mutant is judged by tests that fail only because of it), and the time
+// each test file takes orders the stages of every plan.
+func baseline(ctx context.Context, modules map[string]*ast.Module) (map[string]time.Duration, string) {
+	ch, err := tester.NewRunner().SetModules(modules).RaiseBuiltinErrors(true).SetTimeout(30*time.Second).RunTests(ctx, nil)
+	if err != nil {
+		return nil, "compile: " + err.Error()
+	}
+	cost := map[string]time.Duration{}
+	failed := ""
+	for r := range ch {
+		if failed == "" && (r.Fail || r.Error != nil) {
+			failed = r.Package + "." + r.Name
+		}
+		if r.Location != nil {
+			cost[r.Location.File] += r.Duration
+		}
+	}
+	return cost, failed
 }
 
 // readEquivalents reads the equivalents file: one mutant key a line, as

@@ -584,11 +584,12 @@ unnamed_index(s) if {
 # The type each dialect's practice prefers to one that runs out or
 # misbehaves: int overflows at 2^31, timestamp without time zone and
 # MySQL's timestamp (2038) lose instants, varchar(n) in PostgreSQL only
-# adds a limit that is costly to change.
+# adds a limit that is costly to change (a varchar without a length is
+# text, and passes).
 preferred_types := {
 	"postgres": {
 		"int2": "bigint", "int4": "bigint", "serial": "bigserial", "serial4": "bigserial",
-		"smallserial": "bigserial", "serial2": "bigserial", "varchar": "text", "bpchar": "text",
+		"smallserial": "bigserial", "serial2": "bigserial", "varchar(n)": "text", "bpchar": "text",
 		"timestamp": "timestamptz", "json": "jsonb",
 	},
 	"mysql": {"int": "bigint", "int unsigned": "bigint unsigned", "mediumint": "bigint", "timestamp": "datetime"},
@@ -618,11 +619,15 @@ warn contains v if {
 	s.kind in {"create_table", "add_column", "alter_column_type"}
 	bad := [sprintf("%s (use %s)", [t, p]) |
 		some t in object.get(s, "types", [])
-		p := preferred_types[m.dialect][trim_suffix(t, "[]")]
+		p := preferred_types[m.dialect][type_key(t)]
 	]
 	count(bad) > 0
 	v := stmt_finding(md, m, s, sprintf("%s on %s uses %s", [upper(replace(s.kind, "_", " ")), s.table, concat(", ", bad)]))
 }
+
+# type_key is a type without its array brackets and with any length
+# written as (n): varchar(100)[] is varchar(n).
+type_key(t) := regex.replace(trim_suffix(t, "[]"), `\(.*\)$`, "(n)")
 
 # proven_not_null: a valid CHECK (col IS NOT NULL) on the table before the
 # SET NOT NULL, in this migration or an earlier one, lets PostgreSQL 12+

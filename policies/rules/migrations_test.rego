@@ -223,10 +223,10 @@ test_mig013_not_idempotent if {
 
 # -- CREATE TABLE users (id int, name varchar(100), seen timestamp);
 test_mig014_types if {
-	d := one("postgres", {"kind": "create_table", "table": "users", "types": ["int4", "timestamp", "varchar"]})
+	d := one("postgres", {"kind": "create_table", "table": "users", "types": ["int4", "timestamp", "varchar(100)"]})
 	"MIG014" in warned(d)
 	[v] := [v | some v in migrations.warn; v.rule == "MIG014"] with input as d
-	v.msg == "CREATE TABLE on users uses int4 (use bigint), timestamp (use timestamptz), varchar (use text) (read as PostgreSQL)"
+	v.msg == "CREATE TABLE on users uses int4 (use bigint), timestamp (use timestamptz), varchar(100) (use text) (read as PostgreSQL)"
 	"MIG014" in warned(one("mysql", {"kind": "add_column", "table": "users", "types": ["timestamp"]}))
 
 	# -- CREATE TABLE users (id bigint, name text, seen timestamptz);
@@ -234,6 +234,15 @@ test_mig014_types if {
 
 	# varchar is MySQL's ordinary string type
 	not "MIG014" in warned(one("mysql", {"kind": "create_table", "table": "users", "types": ["bigint", "varchar"]}))
+}
+
+# -- CREATE TABLE t (tags varchar(20)[]);
+test_mig014_limited_varchar if {
+	"MIG014" in warned(one("postgres", {"kind": "create_table", "table": "t", "types": ["varchar(20)[]"]}))
+	"MIG014" in warned(one("postgres", {"kind": "alter_column_type", "table": "t", "types": ["varchar(1000)"]}))
+
+	# -- CREATE TABLE t (name varchar, tags varchar[]);  no length: text by another name
+	not "MIG014" in warned(one("postgres", {"kind": "create_table", "table": "t", "types": ["varchar", "varchar[]"]}))
 }
 
 test_unchanged_migrations_are_not_judged if {

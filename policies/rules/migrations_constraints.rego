@@ -77,11 +77,11 @@ deny contains v if {
 deny contains v if {
 	md := rego.metadata.rule()
 	some m in up_migrations
-	some s in m.statements
-	v := stmt_finding(md, m, s, locked_validation(m, s))
+	some i, s in m.statements
+	v := stmt_finding(md, m, s, locked_validation(m, i, s))
 }
 
-locked_validation(_, s) := msg if {
+locked_validation(_, _, s) := msg if {
 	s.kind in {"add_constraint", "add_column"}
 	not s.new_table
 	object.get(s, "adds_constraint", "") in {"foreign_key", "check"}
@@ -91,26 +91,26 @@ locked_validation(_, s) := msg if {
 
 # VALIDATE in the transaction that added the constraint NOT VALID still
 # holds the ADD's lock while every row is checked: nothing was gained.
-locked_validation(m, s) := msg if {
+# Order is the statements' order, not their lines: one line can hold both.
+locked_validation(m, i, s) := msg if {
 	m.dialect == "postgres"
 	s.kind == "validate_constraint"
 	s.in_transaction
-	some c in m.statements
+	some j, c in array.slice(m.statements, 0, i)
 	c.kind == "add_constraint"
 	c.not_valid
 	c.in_transaction
-	c.line < s.line
 	table_key(c.table) == table_key(s.table)
 	c.objects[0] == s.objects[0]
-	not committed_between(m, c.line, s.line)
+	not committed_between(m, j, i)
 	msg := sprintf("constraint %s is validated in the transaction that added it NOT VALID: the table stays locked while every row is checked; validate it in a later migration", [s.objects[0]])
 }
 
+# committed_between: a COMMIT or ROLLBACK after the from-th statement and
+# before the to-th.
 committed_between(m, from, to) if {
-	some e in m.statements
+	some e in array.slice(m.statements, from + 1, to)
 	e.kind in {"commit", "rollback"}
-	e.line >= from
-	e.line <= to
 }
 
 # METADATA
@@ -163,18 +163,18 @@ deny contains v if {
 	md := rego.metadata.rule()
 	some m in up_migrations
 	m.dialect == "postgres"
-	some s in m.statements
+	some i, s in m.statements
 	s.kind == "set_not_null"
 	not s.new_table
-	not proven_not_null(m, s)
+	not proven_not_null(m, i, s)
 	v := stmt_finding(md, m, s, sprintf("%s.%s is made NOT NULL: the table is scanned under %s", [s.table, columns(s), lock_phrase(object.get(s, "lock", ""))]))
 }
 
 # proven_not_null: a valid CHECK (col IS NOT NULL) on the table before the
 # SET NOT NULL, in this migration or an earlier one, lets PostgreSQL 12+
 # skip the scan. Valid means added without NOT VALID, or validated after.
-proven_not_null(m, s) if {
-	before := earlier_statements(m, s)
+proven_not_null(m, i, s) if {
+	before := earlier_statements(m, i)
 	some c in before
 	c.kind == "add_constraint"
 	table_key(c.table) == table_key(s.table)
@@ -192,18 +192,14 @@ validated(c, before, s) if {
 	v.objects[0] == c.objects[0]
 }
 
-# earlier_statements are the up statements applied before s: those of
-# migrations whose path sorts before m's, and those above s in m.
-earlier_statements(m, s) := [c |
-	some o in input.migrations
-	object.get(o, "direction", "up") != "down"
-	some c in o.statements
-	applied_before(o, c, m, s)
-]
-
-applied_before(o, _, m, _) if o.path < m.path
-
-applied_before(o, c, m, s) if {
-	o.path == m.path
-	c.line < s.line
-}
+# earlier_statements are the up statements applied before m's i-th: those
+# of migrations whose path sorts before m's, and those before it in m.
+earlier_statements(m, i) := array.concat(
+	[c |
+		some o in input.migrations
+		object.get(o, "direction", "up") != "down"
+		o.path < m.path
+		some c in o.statements
+	],
+	array.slice(m.statements, 0, i),
+)

@@ -114,3 +114,33 @@ test_mig017_after_a_valid_check if {
 	other := object.union(mig("postgres", [object.union(chk, {"not_null_check": "name", "not_valid": false})]), {"path": "db/migrations/0001_check.up.sql", "change": "unchanged"})
 	"MIG017" in denied(doc("staging", [other, mig("postgres", [set])]))
 }
+
+# -- BEGIN; ALTER TABLE e ADD CONSTRAINT fk … NOT VALID; ALTER TABLE e VALIDATE CONSTRAINT fk;  (one line)
+# The statements' order decides, not their lines.
+test_mig004_validate_on_the_adding_line if {
+	add := stmt({"line": 2, "kind": "add_constraint", "table": "e", "objects": ["fk", "u"], "adds_constraint": "foreign_key", "not_valid": true, "in_transaction": true})
+	val := stmt({"line": 2, "kind": "validate_constraint", "table": "e", "objects": ["fk"], "validates_constraint": true, "in_transaction": true})
+	"MIG004" in denied(doc("staging", [mig("postgres", [add, val])]))
+
+	# -- … NOT VALID; COMMIT; BEGIN; … VALIDATE …;  on that one line
+	commit := stmt({"line": 2, "kind": "commit", "in_transaction": true})
+	not "MIG004" in denied(doc("staging", [mig("postgres", [add, commit, val])]))
+
+	# a VALIDATE before the ADD is another constraint's
+	not "MIG004" in denied(doc("staging", [mig("postgres", [val, add])]))
+}
+
+# -- ALTER TABLE users ADD CONSTRAINT email_nn CHECK (email IS NOT NULL);
+# -- ALTER TABLE users ALTER COLUMN email SET NOT NULL;   (the same migration)
+test_mig017_check_in_the_same_migration if {
+	chk := stmt({"line": 1, "kind": "add_constraint", "table": "users", "objects": ["email_nn"], "adds_constraint": "check", "not_null_check": "email"})
+	set := stmt({"line": 2, "kind": "set_not_null", "table": "users", "columns": ["email"], "lock": "ACCESS EXCLUSIVE"})
+	not "MIG017" in denied(doc("staging", [mig("postgres", [chk, set])]))
+
+	# a check added after the SET NOT NULL comes too late
+	"MIG017" in denied(doc("staging", [mig("postgres", [set, chk])]))
+
+	# so does one in a migration that sorts after this one
+	later := object.union(mig("postgres", [chk]), {"path": "db/migrations/0003_check.up.sql", "change": "unchanged"})
+	"MIG017" in denied(doc("staging", [mig("postgres", [set]), later]))
+}

@@ -47,3 +47,13 @@ test_mig016_rewrite if {
 	# -- VACUUM users;
 	not "MIG016" in denied(one("postgres", {"kind": "vacuum", "table": "users", "lock": "SHARE UPDATE EXCLUSIVE"}))
 }
+
+# -- LOCK TABLE users IN ACCESS SHARE MODE;  held to the end of the transaction
+test_mig012_lock_table if {
+	d := one("postgres", {"kind": "lock", "table": "users", "lock": "ACCESS SHARE", "lock_timeout_set": false})
+	[v] := [v | some v in migrations.deny; v.rule == "MIG012"] with input as d
+	v.msg == "LOCK takes an ACCESS SHARE lock on users with no lock_timeout set before it (read as PostgreSQL)"
+
+	# a MySQL statement with no lock recorded waits for none
+	not "MIG012" in denied(one("mysql", {"kind": "lock", "table": "users", "lock_timeout_set": false}))
+}

@@ -35,40 +35,37 @@ guardable := {
 warn contains v if {
 	md := rego.metadata.rule()
 	some m in up_migrations
-	some s in m.statements
+	some i, s in m.statements
 	rerun_matters(s)
-	v := stmt_finding(md, m, s, rerun_problem(m, s))
+	v := stmt_finding(md, m, s, rerun_problem(m, i, s))
 }
 
-rerun_problem(m, s) := sprintf("%s %s has no IF [NOT] EXISTS and fails if the migration is run again", [upper(replace(s.kind, "_", " ")), target(s)]) if {
+rerun_problem(m, _, s) := sprintf("%s %s has no IF [NOT] EXISTS and fails if the migration is run again", [upper(replace(s.kind, "_", " ")), target(s)]) if {
 	s.kind in guardable[m.dialect]
 	not s.idempotent
 }
 
-rerun_problem(m, s) := sprintf("%s on %s has no IF [NOT] EXISTS form and runs outside a transaction: a half-applied migration cannot be re-run", [action(s), target(s)]) if {
+rerun_problem(m, i, s) := sprintf("%s on %s has no IF [NOT] EXISTS form and runs outside a transaction: a half-applied migration cannot be re-run", [action(s), target(s)]) if {
 	m.dialect == "postgres"
 	s.kind in unguardable
-	not dropped_first(m, s)
+	not dropped_first(m, i, s)
 }
 
 # dropped_first: DROP CONSTRAINT IF EXISTS of the same name before an ADD
-# CONSTRAINT makes the pair re-runnable.
-dropped_first(m, s) if {
+# CONSTRAINT makes the pair re-runnable, in one ALTER TABLE too.
+dropped_first(m, i, s) if {
 	s.kind == "add_constraint"
-	some d in m.statements
+	some j, d in array.slice(m.statements, 0, i)
 	d.kind == "drop_constraint"
 	d.idempotent
-	d.line < s.line
 	table_key(d.table) == table_key(s.table)
 	d.objects[0] == s.objects[0]
-	not added_between(m, s, d.line)
+	not added_between(m, j, i, s)
 }
 
-added_between(m, s, from) if {
-	some a in m.statements
+added_between(m, from, to, s) if {
+	some a in array.slice(m.statements, from + 1, to)
 	a.kind == "add_constraint"
-	a.line > from
-	a.line < s.line
 	a.objects[0] == s.objects[0]
 }
 

@@ -32,3 +32,13 @@ test_mig013_false_alarms if {
 	not "MIG013" in warned(doc("staging", [mig("postgres", [drop, add])]))
 	"MIG013" in warned(doc("staging", [mig("postgres", [drop, add, object.union(add, {"line": 3, "fingerprint": "fp-3"})])]))
 }
+
+# -- ALTER TABLE e DROP CONSTRAINT IF EXISTS fk, ADD CONSTRAINT fk …;  (one statement, one line)
+test_mig013_drop_and_add_in_one_alter if {
+	drop := stmt({"line": 2, "kind": "drop_constraint", "table": "e", "objects": ["fk"], "idempotent": true})
+	add := stmt({"line": 2, "kind": "add_constraint", "table": "e", "objects": ["fk"], "adds_constraint": "foreign_key", "not_valid": true, "idempotent": false})
+	not "MIG013" in warned(doc("staging", [mig("postgres", [drop, add])]))
+
+	# an ADD before the DROP is not guarded by it
+	"MIG013" in warned(doc("staging", [mig("postgres", [add, drop])]))
+}

@@ -51,3 +51,19 @@ test_down_direction_is_not_judged_for_safety if {
 	m := object.union(mig("postgres", [stmt({"kind": "create_index", "table": "users", "lock": "SHARE"})]), {"direction": "down"})
 	not "MIG001" in denied(doc("staging", [m]))
 }
+
+# -- DROP TABLE a, b;  /  DROP VIEW v, w;  /  DROP VIEW v;
+# A message names every object a statement acts on, with or without a table.
+test_target_names_every_object if {
+	tables := one("postgres", {"kind": "drop_table", "table": "a", "objects": ["a", "b"], "idempotent": false})
+	[t] := [v | some v in migrations.warn; v.rule == "MIG013"] with input as tables
+	t.msg == "DROP TABLE a, b has no IF [NOT] EXISTS and fails if the migration is run again (read as PostgreSQL)"
+
+	views := one("postgres", {"kind": "drop_view", "objects": ["v", "w"], "idempotent": false})
+	[v] := [v | some v in migrations.warn; v.rule == "MIG013"] with input as views
+	v.msg == "DROP VIEW v, w has no IF [NOT] EXISTS and fails if the migration is run again (read as PostgreSQL)"
+
+	view := one("postgres", {"kind": "drop_view", "objects": ["v"], "idempotent": false})
+	[w] := [v | some v in migrations.warn; v.rule == "MIG013"] with input as view
+	w.msg == "DROP VIEW v has no IF [NOT] EXISTS and fails if the migration is run again (read as PostgreSQL)"
+}

@@ -29,8 +29,7 @@ deny contains v if {
 }
 
 ended_after(m, i) if {
-	some j, e in m.statements
-	j > i
+	some e in array.slice(m.statements, i + 1, count(m.statements))
 	e.kind in end_kinds
 }
 
@@ -131,7 +130,6 @@ nesting(m, i, s) := sprintf("%s ends the transaction this %s migration runs in, 
 }
 
 begun_before(m, i) if {
-	some j, b in m.statements
-	j < i
+	some b in array.slice(m.statements, 0, i)
 	b.kind == "begin"
 }

@@ -31,6 +31,12 @@ test_mig034_uncommitted if {
 	# -- BEGIN; CREATE TABLE t (id bigint); COMMIT;   (or ROLLBACK)
 	not "MIG034" in denied(doc("postgres", [stmt(1, {"kind": "begin"}), stmt(2, {"kind": "create_table", "in_transaction": true}), stmt(3, {"kind": "commit", "in_transaction": true})]))
 	not "MIG034" in denied(doc("mysql", [stmt(1, {"kind": "begin"}), stmt(3, {"kind": "rollback", "in_transaction": true})]))
+
+	# -- BEGIN; COMMIT;  the very next statement ends it
+	not "MIG034" in denied(doc("postgres", [stmt(1, {"kind": "begin"}), stmt(1, {"kind": "commit", "in_transaction": true})]))
+
+	# a COMMIT before the BEGIN does not end it
+	"MIG034" in denied(doc("postgres", [stmt(1, {"kind": "commit"}), stmt(2, {"kind": "begin"})]))
 }
 
 # -- BEGIN; …; COMMIT; COMMIT;

@@ -38,17 +38,11 @@ stmt_finding(md, m, s, msg) := lib.finding(md, {
 })
 
 # target names what a statement acts on: its objects, else its table.
-target(s) := concat(", ", s.objects) if count(object.get(s, "objects", [])) > 1
-
-target(s) := s.table if {
-	count(object.get(s, "objects", [])) <= 1
+target(s) := concat(", ", s.objects) if {
+	count(object.get(s, "objects", [])) > 1
+} else := s.table if {
 	object.get(s, "table", "") != ""
-}
-
-target(s) := concat(", ", object.get(s, "objects", ["?"])) if {
-	count(object.get(s, "objects", [])) <= 1
-	object.get(s, "table", "") == ""
-}
+} else := concat(", ", object.get(s, "objects", ["?"]))
 
 columns(s) := concat(", ", object.get(s, "columns", []))
 

@@ -63,6 +63,11 @@ test_target_names_every_object if {
 	[v] := [v | some v in migrations.warn; v.rule == "MIG013"] with input as views
 	v.msg == "DROP VIEW v, w has no IF [NOT] EXISTS and fails if the migration is run again (read as PostgreSQL)"
 
+	# one object: the table it is on
+	index := one("postgres", {"kind": "create_index", "table": "users", "objects": ["users_email"], "concurrently": true, "lock": "SHARE UPDATE EXCLUSIVE", "lock_timeout_set": false})
+	[i] := [v | some v in migrations.deny; v.rule == "MIG012"] with input as index
+	i.msg == "CREATE INDEX takes a SHARE UPDATE EXCLUSIVE lock on users with no lock_timeout set before it (read as PostgreSQL)"
+
 	view := one("postgres", {"kind": "drop_view", "objects": ["v"], "idempotent": false})
 	[w] := [v | some v in migrations.warn; v.rule == "MIG013"] with input as view
 	w.msg == "DROP VIEW v has no IF [NOT] EXISTS and fails if the migration is run again (read as PostgreSQL)"

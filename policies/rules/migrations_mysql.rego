@@ -33,3 +33,26 @@ deny contains v if {
 	not object.get(s, "adds_constraint", "") in {"foreign_key", "check"}
 	v := stmt_finding(md, m, s, sprintf("%s on %s takes %s for the whole statement", [action(s), target(s), lock_phrase(object.get(s, "lock", ""))]))
 }
+
+# METADATA
+# title: Identifier longer than MySQL accepts
+# description: |
+#   MySQL refuses a database, table, column, index, constraint, view or
+#   user variable name longer than 64 characters (error 1059): the deploy
+#   fails at this statement, and the DDL before it in the migration, which
+#   MySQL commits as it goes, stays applied.
+# custom:
+#   id: MIG039
+#   severity: high
+#   remediation: |
+#     Shorten the name to 64 characters or less.
+# related_resources:
+#   - ref: https://dev.mysql.com/doc/refman/8.0/en/identifier-length.html
+deny contains v if {
+	md := rego.metadata.rule()
+	some m in up_migrations
+	m.dialect == "mysql"
+	some s in m.statements
+	count(object.get(s, "long_names", [])) > 0
+	v := stmt_finding(md, m, s, sprintf("%s names %s, longer than 64 characters: MySQL refuses the statement", [upper(replace(s.kind, "_", " ")), concat(", ", s.long_names)]))
+}

@@ -35,3 +35,22 @@ test_mig038_explicit_lock if {
 	# PostgreSQL's lock names are other rules'
 	not "MIG038" in denied(one("postgres", {"kind": "lock", "table": "users", "lock": "EXCLUSIVE"}))
 }
+
+# -- CREATE TABLE orders_xxxx…(65 characters) (id bigint);
+test_mig039_identifier_too_long if {
+	long := concat("", ["orders_", concat("", [x | some _ in numbers.range(1, 58); x := "x"])])
+	d := one("mysql", {"kind": "create_table", "table": long, "long_names": [long]})
+	[v] := [v | some v in migrations.deny; v.rule == "MIG039"] with input as d
+	v.msg == sprintf("CREATE TABLE names %s, longer than 64 characters: MySQL refuses the statement (read as MySQL)", [long])
+	v.severity == "high"
+	not "MIG025" in denied(d)
+
+	# PostgreSQL's limit is MIG025's
+	pg := one("postgres", {"kind": "create_table", "table": long, "long_names": [long]})
+	not "MIG039" in denied(pg)
+	"MIG025" in denied(pg)
+
+	# -- CREATE TABLE orders_archive (id bigint);
+	not "MIG039" in denied(one("mysql", {"kind": "create_table", "table": "orders_archive"}))
+	not "MIG039" in denied(one("mysql", {"kind": "create_table", "table": "orders_archive", "long_names": []}))
+}

@@ -55,7 +55,20 @@ test_mig008_rename_denied_outside_cleanup if {
 	v.msg == "RENAME COLUMN renames users.email to email_address while the released code still uses the old name; rename in a cleanup release after an expand release (read as PostgreSQL)"
 
 	# MySQL: RENAME TABLE users TO accounts;
-	"MIG008" in denied(one("mysql", {"kind": "rename_table", "table": "users", "objects": ["users", "accounts"], "renames": true, "backward_incompatible": true}))
+	table := one("mysql", {"kind": "rename_table", "table": "users", "objects": ["users", "accounts"], "renames": true, "backward_incompatible": true})
+	[t] := [v | some v in migrations.deny; v.rule == "MIG008"] with input as table
+	t.msg == "RENAME TABLE renames users to accounts while the released code still uses the old name; rename in a cleanup release after an expand release (read as MySQL)"
+}
+
+# -- ALTER TYPE mood RENAME VALUE 'sad' TO 'blue';  /  a rename the scanner knows only the table of
+test_mig008_rename_messages if {
+	enum := one("postgres", {"kind": "rename_enum_value", "objects": ["mood", "sad", "blue"], "renames": true, "backward_incompatible": true})
+	[e] := [v | some v in migrations.deny; v.rule == "MIG008"] with input as enum
+	e.msg == "RENAME ENUM VALUE renames value sad of mood to blue while the released code still uses the old name; rename in a cleanup release after an expand release (read as PostgreSQL)"
+
+	bare := one("postgres", {"kind": "rename_table", "table": "users", "renames": true, "backward_incompatible": true})
+	[b] := [v | some v in migrations.deny; v.rule == "MIG008"] with input as bare
+	b.msg == "RENAME TABLE renames users while the released code still uses the old name; rename in a cleanup release after an expand release (read as PostgreSQL)"
 }
 
 test_mig008_rename_passes_in_cleanup_release if {
@@ -151,6 +164,9 @@ test_mig021_production_needs_a_down if {
 
 	# Flyway repeatable migrations have no undo
 	not "MIG021" in denied(doc("production", [], [object.union(m, {"repeatable": true})]))
+
+	# a file with no statements has nothing to undo
+	not "MIG021" in denied(doc("production", [], [object.union(m, {"statements": []})]))
 }
 
 # -- (down) DROP TABLE invoices;
@@ -186,6 +202,23 @@ test_mig024_edited_migration if {
 	v.msg == "goose migration db/migrations/20240102_contract.sql was modified by the change"
 	not "MIG024" in denied(doc("staging", [], [mig("postgres", {}, [])]))
 
+	# a file with one direction, located at its first line
+	single := doc("staging", [], [mig("postgres", {"change": "renamed"}, [])])
+	[s] := [v | some v in migrations.deny; v.rule == "MIG024"] with input as single
+	s.location == {"path": "db/migrations/20240102_contract.sql", "start_line": 1, "end_line": 1}
+	s.msg == "goose migration db/migrations/20240102_contract.sql was renamed by the change"
+
 	# Flyway repeatable migrations are meant to change
 	not "MIG024" in denied(doc("staging", [], [mig("postgres", {"change": "modified", "repeatable": true}, [])]))
+}
+
+# -- ALTER TABLE users ALTER COLUMN email DROP NOT NULL;
+test_mig030_drop_not_null if {
+	d := one("postgres", {"kind": "drop_not_null", "table": "users", "columns": ["email"]})
+	[v] := [v | some v in migrations.deny; v.rule == "MIG030"] with input as d
+	v.msg == "users.email may now be NULL while released code reads it as never NULL (read as PostgreSQL)"
+	not "MIG030" in denied(doc("production", ["cleanup"], [mig("postgres", {}, [stmt({"kind": "drop_not_null", "table": "users", "columns": ["email"]})])]))
+
+	# -- ALTER TABLE users ALTER COLUMN email SET NOT NULL;  is MIG017's
+	not "MIG030" in denied(one("postgres", {"kind": "set_not_null", "table": "users", "columns": ["email"]}))
 }

@@ -69,7 +69,7 @@ func TestPostgresFacts(t *testing.T) {
 		t.Errorf("ALTER TABLE end_line = %d, want 8", add.EndLine)
 	}
 	typ := statement(t, in, p, "up", "alter_column_type", 5)
-	check(t, typ, engine.Statement{Kind: "alter_column_type", Table: "users", Columns: []string{"email"}, Types: []string{"varchar"},
+	check(t, typ, engine.Statement{Kind: "alter_column_type", Table: "users", Columns: []string{"email"}, Types: []string{"varchar(320)"},
 		ChangesType: true, RewritesTable: true, BackwardIncompatible: true, Idempotent: true, Lock: "ACCESS EXCLUSIVE",
 		LockTimeoutSet: true, InTransaction: true})
 	drop := statement(t, in, p, "up", "drop_column", 5)

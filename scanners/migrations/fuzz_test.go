@@ -30,6 +30,7 @@ func FuzzExtract(f *testing.F) {
 	f.Add("DELIMITER //\nCREATE PROCEDURE p() BEGIN SELECT 1; END//\nDELIMITER ;\n", uint8(1))
 	f.Add("-- +goose Up\n-- +goose StatementBegin\nSELECT 1;\n-- relgate:ignore MIG001 expires=2025-01-01 why\n", uint8(2))
 	f.Add("ALTER TABLE t ADD COLUMN c int, DROP COLUMN d;\x00\xff\r\n", uint8(3))
+	f.Add("CREATE TABLE `"+strings.Repeat("é", 65)+"` (c varchar(x), d varchar(10)[]);\nSET @"+strings.Repeat("v", 65)+" = 1;\n", uint8(5))
 
 	tools := []string{ToolPlain, ToolGolangMigrate, ToolGoose, ToolDbmate, ToolFlyway}
 	f.Fuzz(func(t *testing.T, text string, pick uint8) {

@@ -42,6 +42,11 @@ func parseMySQL(src *source, from, to int) (sc script) {
 		for _, st := range stmts {
 			m := myFacts(st)
 			m.start, m.end = pc.start, pc.end
+			if long := myLongNames(st); long != nil {
+				for i := range m.actions {
+					m.actions[i].LongNames = long
+				}
+			}
 			sc.stmts = append(sc.stmts, m)
 		}
 	}

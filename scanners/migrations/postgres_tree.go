@@ -3,6 +3,7 @@ package migrations
 import (
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
@@ -174,16 +175,30 @@ func lastName(ns []*pg.Node) string {
 }
 
 // typeName is a column type as PostgreSQL names it internally (int4,
-// varchar, timestamptz), with [] for arrays.
+// varchar, timestamptz), with [] for arrays. A varchar keeps its length,
+// varchar(100): without one it is text by another name, and only the
+// limit is what costs a rewrite to change.
 func typeName(t *pg.TypeName) string {
 	if t == nil {
 		return ""
 	}
 	name := strings.ToLower(lastName(t.GetNames()))
+	if mods := t.GetTypmods(); name == "varchar" && len(mods) > 0 {
+		name += "(" + typmod(mods[0]) + ")"
+	}
 	if len(t.GetArrayBounds()) > 0 {
 		name += "[]"
 	}
 	return name
+}
+
+// typmod is a type modifier as written: a number, or ? for an expression
+// PostgreSQL would reject when it runs the statement.
+func typmod(n *pg.Node) string {
+	if c := n.GetAConst(); c != nil && c.GetIval() != nil {
+		return strconv.Itoa(int(c.GetIval().GetIval()))
+	}
+	return "?"
 }
 
 // finishTypes sorts a statement's types and drops duplicates.

@@ -44,6 +44,10 @@ type DecisionRelease struct {
 	Time      *time.Time `json:"time,omitempty"`
 }
 
+// KindPreExisting is the kind the decision gives a deny turned into a
+// warning because its finding was already there on the base (--base).
+const KindPreExisting = "pre-existing"
+
 // Finding is one policy result: a violation, a warning, or a waived finding.
 type Finding struct {
 	Rule        string   `json:"rule"`
@@ -57,6 +61,9 @@ type Finding struct {
 	// Known marks a deny that was already in the baseline (--baseline): it
 	// is reported as a warning and does not fail the gate.
 	Known bool `json:"known,omitempty"`
+	// PreExisting marks a deny of a PR-mode run (--base) whose finding was
+	// already there on the base: it is reported as a warning.
+	PreExisting bool `json:"pre_existing,omitempty"`
 }
 
 // Objective is one weighted area of the score (Keptn-style: pass 1,

@@ -46,6 +46,9 @@ type GateOptions struct {
 	// IgnoreUnfixed makes vulnerabilities with no fixed version warn
 	// instead of deny.
 	IgnoreUnfixed bool `json:"ignore_unfixed,omitempty"`
+	// Base is the --base REF of a PR-mode run: denies of findings that
+	// were already there on the base warn as pre-existing.
+	Base string `json:"base,omitempty"`
 }
 
 // NewInput returns an empty document of the current version. Lists are
@@ -222,6 +225,9 @@ type Misconfiguration struct {
 	// Error is set, and ID empty, for a file that could not be parsed:
 	// no check ran on it.
 	Error string `json:"error,omitempty"`
+	// InChange says whether the change (--base) touched the file; absent
+	// when no change range was given.
+	InChange *bool `json:"in_change,omitempty"`
 }
 
 // Migration is one database migration file (or up/down pair).

@@ -132,11 +132,19 @@ result(rule, r, extra) := object.union(fields, image_field) if {
 		])),
 		"package": v.package.name,
 		"id": v.id,
+		"in_change": in_change(v),
 	}
 
 	# image is a waiver scope, so it is there only for container findings.
 	image_field := {true: {"image": img}, false: {}}[has_img]
 }
+
+# in_change tells PR mode (relgate.main) a dependency the change added or
+# bumped from one already on the base. Only the lockfile scanner knows: an
+# image has no base to compare with, so its findings always count as new.
+in_change(v) := object.get(v, "in_change", true) if object.get(v, "source", "") == "osv"
+
+in_change(v) if object.get(v, "source", "") != "osv"
 
 # METADATA
 # title: Vulnerable dependency with a fix available

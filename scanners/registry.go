@@ -79,7 +79,7 @@ func New(name string, t Target, cfg *config.Config) (Scanner, error) {
 	case "containers":
 		return newContainers(t, cfg), nil
 	case "iac":
-		return container.NewIaC(t.Dir), nil
+		return container.NewIaCWith(container.IaCOptions{Dir: t.Dir, Base: t.Base}), nil
 	case "tests":
 		return newTests(t, cfg), nil
 	case "approvals":

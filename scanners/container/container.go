@@ -69,12 +69,27 @@ func New(o Options) *Scanner {
 
 // IaCScanner reports failed misconfiguration checks in a directory.
 type IaCScanner struct {
-	dir string
+	dir  string
+	opts IaCOptions
+}
+
+// IaCOptions say what the misconfiguration scanner looks at.
+type IaCOptions struct {
+	// Dir is the directory scanned.
+	Dir string
+	// Base is the --base REF: each finding then says whether the change
+	// touched its file (in_change), for PR mode.
+	Base string
 }
 
 // NewIaC returns the misconfiguration scanner for the directory.
 func NewIaC(dir string) *IaCScanner {
-	return &IaCScanner{dir: dir}
+	return NewIaCWith(IaCOptions{Dir: dir})
+}
+
+// NewIaCWith returns the misconfiguration scanner for the options.
+func NewIaCWith(o IaCOptions) *IaCScanner {
+	return &IaCScanner{dir: o.Dir, opts: o}
 }
 
 // trivyVersion is the trivy module version in go.mod; a test keeps the two
@@ -193,6 +208,11 @@ func (s *IaCScanner) Scan(ctx context.Context, out *engine.Input) (engine.Scanne
 		return run, err
 	}
 	found = append(found, broken...)
+	if s.opts.Base != "" {
+		if err := markChanged(ctx, abs, s.opts.Base, found); err != nil {
+			return run, err
+		}
+	}
 	sortMisconfigurations(found)
 	out.Misconfigurations = append(out.Misconfigurations, found...)
 	run.Stats = map[string]int64{

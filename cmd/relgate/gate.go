@@ -293,7 +293,7 @@ func (a *app) judge(ctx context.Context, eng *engine.Engine, in *engine.Input, c
 	if err != nil {
 		return err
 	}
-	opts := report.Options{Version: version, Rules: eng.Rules(), ConfigFile: cfgShown, RepositoryURL: repositoryURL()}
+	opts := report.Options{Version: version, Rules: eng.Rules(), ConfigFile: cfgShown, RepositoryURL: repositoryURL(), Base: prBase(in)}
 	for _, r := range reports {
 		err := writeFileAtomic(r.path, redacted(a.redactor, func(w io.Writer) error { return report.Write(w, r.format, d, opts) }))
 		if err != nil {

@@ -49,6 +49,11 @@ type GateOptions struct {
 	// Base is the --base REF of a PR-mode run: denies of findings that
 	// were already there on the base warn as pre-existing.
 	Base string `json:"base,omitempty"`
+	// SkipDirs and SkipFiles are the paths no scanner looked at
+	// (--skip-dirs, --skip-files): recorded so that an unscanned path is
+	// never mistaken for a clean one.
+	SkipDirs  []string `json:"skip_dirs,omitempty"`
+	SkipFiles []string `json:"skip_files,omitempty"`
 }
 
 // NewInput returns an empty document of the current version. Lists are

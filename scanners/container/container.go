@@ -26,6 +26,7 @@ import (
 	"runtime/debug"
 
 	"github.com/relgate/relgate/engine"
+	"github.com/relgate/relgate/internal/skip"
 )
 
 // DefaultConfigPath is where image facts point when no Dockerfile is known
@@ -80,6 +81,9 @@ type IaCOptions struct {
 	// Base is the --base REF: each finding then says whether the change
 	// touched its file (in_change), for PR mode.
 	Base string
+	// Skip are the paths left out (--skip-dirs, --skip-files): trivy's
+	// walker skips them as `trivy config --skip-dirs` does.
+	Skip *skip.Paths
 }
 
 // NewIaC returns the misconfiguration scanner for the directory.
@@ -186,7 +190,8 @@ func (s *IaCScanner) Scan(ctx context.Context, out *engine.Input) (engine.Scanne
 	} else if !fi.IsDir() {
 		return run, fmt.Errorf("scan directory: %s is not a directory", s.dir)
 	}
-	claimed, err := hasConfigFiles(ctx, abs)
+	walk := walkOption(abs, s.opts.Skip)
+	claimed, err := hasConfigFiles(ctx, abs, walk)
 	if err != nil {
 		return run, err
 	}
@@ -194,7 +199,7 @@ func (s *IaCScanner) Scan(ctx context.Context, out *engine.Input) (engine.Scanne
 	if claimed {
 		err = withTrivy(func() error {
 			var err error
-			found, err = scanIaC(ctx, abs)
+			found, err = scanIaC(ctx, abs, walk)
 			return err
 		})
 		if err != nil {
@@ -203,7 +208,7 @@ func (s *IaCScanner) Scan(ctx context.Context, out *engine.Input) (engine.Scanne
 	} else {
 		slog.Debug("no file trivy checks for misconfigurations: its checks are not loaded", "dir", s.dir)
 	}
-	broken, err := parseErrors(abs)
+	broken, err := parseErrors(abs, s.opts.Skip)
 	if err != nil {
 		return run, err
 	}

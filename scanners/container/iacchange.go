@@ -2,9 +2,13 @@ package container
 
 import (
 	"context"
+	"path/filepath"
+
+	"github.com/aquasecurity/trivy/pkg/fanal/walker"
 
 	"github.com/relgate/relgate/engine"
 	"github.com/relgate/relgate/internal/gitchange"
+	"github.com/relgate/relgate/internal/skip"
 )
 
 // markChanged sets in_change on each finding: whether the change since base
@@ -20,4 +24,19 @@ func markChanged(ctx context.Context, dir, base string, found []engine.Misconfig
 		found[i].InChange = &in
 	}
 	return nil
+}
+
+// walkOption is trivy's walker option for the skipped paths. The patterns
+// are passed joined to the scanned root: trivy resolves a relative pattern
+// against the working directory when it can, and relgate's patterns are
+// relative to the scanned directory whatever the working directory is.
+func walkOption(root string, skipped *skip.Paths) walker.Option {
+	var o walker.Option
+	for _, d := range skipped.Dirs() {
+		o.SkipDirs = append(o.SkipDirs, filepath.Join(root, filepath.FromSlash(d)))
+	}
+	for _, f := range skipped.Files() {
+		o.SkipFiles = append(o.SkipFiles, filepath.Join(root, filepath.FromSlash(f)))
+	}
+	return o
 }

@@ -147,7 +147,8 @@ func TestPRMode(t *testing.T) {
 }
 
 // TestActionPRMode: on a pull_request event (GITHUB_BASE_REF set) the
-// action gates in PR mode against origin/<base branch> by itself.
+// action gates in PR mode against origin/<base branch> by itself; the
+// skip-dirs and skip-files inputs become the flags.
 func TestActionPRMode(t *testing.T) {
 	r := prRepo(t)
 	r.Git("update-ref", "refs/remotes/origin/main", "main")
@@ -155,9 +156,13 @@ func TestActionPRMode(t *testing.T) {
 		"INPUT_PATH": r.Dir, "INPUT_OFFLINE": "true", "INPUT_DB_DIR": filepath.Join(repoRoot(t), demoDB),
 		"INPUT_SARIF_FILE": filepath.Join(t.TempDir(), "out.sarif"), "INPUT_FORMAT": "table",
 		"INPUT_ARGS": "--scanners secrets,deps --env production", "GITHUB_BASE_REF": "main",
+		"INPUT_SKIP_DIRS": "docs,\nbuild/**", "INPUT_SKIP_FILES": "**/*.min.js",
 	})
 	if err != nil {
 		t.Fatalf("gate step: %v\n%s", err, out)
+	}
+	if !strings.Contains(out, "--skip-dirs docs --skip-dirs build/** --skip-files **/*.min.js") {
+		t.Errorf("the skip-dirs and skip-files inputs are not passed on:\n%s", out)
 	}
 	if !strings.Contains(out, "--base origin/main") {
 		t.Errorf("the gate did not run against the pull request's base:\n%s", out)

@@ -200,6 +200,7 @@ func (r *reader) findings(key string) []Finding {
 			}
 		}
 		f.Waiver = fr.waiver("waiver")
+		f.Details = fr.details()
 		out = append(out, f)
 	})
 	return out

@@ -190,6 +190,18 @@ type Vulnerability struct {
 	Direct *bool `json:"direct,omitempty"`
 	// InChange is true when the package was added or upgraded in the change.
 	InChange bool `json:"in_change"`
+	// CWEs are the weaknesses the advisory names (CWE-79), where it does.
+	CWEs []string `json:"cwes,omitempty"`
+	// Layer is the image layer that installed the package (container
+	// findings), where trivy can tell.
+	Layer *Layer `json:"layer,omitempty"`
+}
+
+// Layer identifies an image layer: its digest as stored (compressed) and
+// its diff ID (the digest of its content), as trivy reports them.
+type Layer struct {
+	Digest string `json:"digest,omitempty"`
+	DiffID string `json:"diff_id,omitempty"`
 }
 
 // Container is a scanned container image.

@@ -133,6 +133,13 @@ result(rule, r, extra) := object.union(fields, image_field) if {
 		"package": v.package.name,
 		"id": v.id,
 		"in_change": in_change(v),
+		# Structured fields for reports and tools, as trivy's JSON has them.
+		"installed_version": v.package.version,
+		"fixed_version": concat(", ", object.get(v, "fixed_versions", [])),
+		"aliases": aliases,
+		"cve": concat("", array.slice([a | some a in array.concat([v.id], aliases); startswith(a, "CVE-")], 0, 1)),
+		"cwe": object.get(v, "cwes", []),
+		"layer": object.get(v, ["layer", "diff_id"], ""),
 	}
 
 	# image is a waiver scope, so it is there only for container findings.

@@ -99,6 +99,16 @@ func TestPRMode(t *testing.T) {
 	if !slices.Equal(violations, wantViolations) || !slices.Equal(warnings, wantWarnings) {
 		t.Errorf("--base main:\nviolations %v\nwant       %v\nwarnings %v\nwant     %v", violations, wantViolations, warnings, wantWarnings)
 	}
+	// The new lockfile's finding carries trivy's structured fields.
+	for _, f := range d.Violations {
+		if f.Rule != "VUL001" {
+			continue
+		}
+		if f.Details == nil || f.Package != "lodash" || f.InstalledVersion != "4.17.19" || f.FixedVersion != "4.17.21" ||
+			f.CVE != "CVE-2021-23337" || !slices.Equal(f.CWE, []string{"CWE-77", "CWE-94"}) {
+			t.Errorf("VUL001 structured fields: %+v", f.Details)
+		}
+	}
 	summary, err := os.ReadFile(md)
 	if err != nil {
 		t.Fatal(err)

@@ -44,6 +44,10 @@ type DecisionRelease struct {
 	Time      *time.Time `json:"time,omitempty"`
 }
 
+// KindPreExisting is the kind the decision gives a deny turned into a
+// warning because its finding was already there on the base (--base).
+const KindPreExisting = "pre-existing"
+
 // Finding is one policy result: a violation, a warning, or a waived finding.
 type Finding struct {
 	Rule        string   `json:"rule"`
@@ -57,6 +61,26 @@ type Finding struct {
 	// Known marks a deny that was already in the baseline (--baseline): it
 	// is reported as a warning and does not fail the gate.
 	Known bool `json:"known,omitempty"`
+	// PreExisting marks a deny of a PR-mode run (--base) whose finding was
+	// already there on the base: it is reported as a warning.
+	PreExisting bool `json:"pre_existing,omitempty"`
+	// Details are the structured fields of a finding where its rule gives
+	// them (vulnerabilities: package, versions, CVE, CWE, image, layer), so
+	// tools need not parse the message. Nil when the rule gives none (a
+	// pointer keeps Finding comparable).
+	*Details
+}
+
+// Details are a finding's structured fields, as trivy's JSON has them.
+type Details struct {
+	Package          string   `json:"package,omitempty"`
+	InstalledVersion string   `json:"installed_version,omitempty"`
+	FixedVersion     string   `json:"fixed_version,omitempty"`
+	CVE              string   `json:"cve,omitempty"`
+	Aliases          []string `json:"aliases,omitempty"`
+	Image            string   `json:"image,omitempty"`
+	Layer            string   `json:"layer,omitempty"`
+	CWE              []string `json:"cwe,omitempty"`
 }
 
 // Objective is one weighted area of the score (Keptn-style: pass 1,

@@ -188,6 +188,7 @@ func (r *reader) findings(key string) []Finding {
 			Message:     fr.string("message"),
 			Fingerprint: fr.string("fingerprint"),
 			Known:       fr.bool("known"),
+			PreExisting: fr.string("kind") == KindPreExisting,
 		}
 		if lr := fr.object("location"); lr != nil {
 			f.Location = Location{
@@ -199,6 +200,7 @@ func (r *reader) findings(key string) []Finding {
 			}
 		}
 		f.Waiver = fr.waiver("waiver")
+		f.Details = fr.details()
 		out = append(out, f)
 	})
 	return out

@@ -46,6 +46,14 @@ type GateOptions struct {
 	// IgnoreUnfixed makes vulnerabilities with no fixed version warn
 	// instead of deny.
 	IgnoreUnfixed bool `json:"ignore_unfixed,omitempty"`
+	// Base is the --base REF of a PR-mode run: denies of findings that
+	// were already there on the base warn as pre-existing.
+	Base string `json:"base,omitempty"`
+	// SkipDirs and SkipFiles are the paths no scanner looked at
+	// (--skip-dirs, --skip-files): recorded so that an unscanned path is
+	// never mistaken for a clean one.
+	SkipDirs  []string `json:"skip_dirs,omitempty"`
+	SkipFiles []string `json:"skip_files,omitempty"`
 }
 
 // NewInput returns an empty document of the current version. Lists are
@@ -182,6 +190,18 @@ type Vulnerability struct {
 	Direct *bool `json:"direct,omitempty"`
 	// InChange is true when the package was added or upgraded in the change.
 	InChange bool `json:"in_change"`
+	// CWEs are the weaknesses the advisory names (CWE-79), where it does.
+	CWEs []string `json:"cwes,omitempty"`
+	// Layer is the image layer that installed the package (container
+	// findings), where trivy can tell.
+	Layer *Layer `json:"layer,omitempty"`
+}
+
+// Layer identifies an image layer: its digest as stored (compressed) and
+// its diff ID (the digest of its content), as trivy reports them.
+type Layer struct {
+	Digest string `json:"digest,omitempty"`
+	DiffID string `json:"diff_id,omitempty"`
 }
 
 // Container is a scanned container image.
@@ -222,6 +242,9 @@ type Misconfiguration struct {
 	// Error is set, and ID empty, for a file that could not be parsed:
 	// no check ran on it.
 	Error string `json:"error,omitempty"`
+	// InChange says whether the change (--base) touched the file; absent
+	// when no change range was given.
+	InChange *bool `json:"in_change,omitempty"`
 }
 
 // Migration is one database migration file (or up/down pair).

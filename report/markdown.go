@@ -31,6 +31,7 @@ func writeMarkdown(w io.Writer, d *engine.Decision, opts Options) error {
 		fmt.Fprintf(bw, " · **Environment:** %s", mdText(d.Environment))
 	}
 	fmt.Fprintf(bw, "\n\n%s — %s\n", mdText(summaryLine(d)), mdText(totalLine(d)))
+	writeChangeCounts(bw, d, opts)
 	writeAreaCounts(bw, d, idx)
 
 	for _, g := range groups(d) {

@@ -27,6 +27,9 @@ type Options struct {
 	// RepositoryURL is the repository's web address (https://github.com/OWNER/REPO):
 	// with the decision's commit, Markdown links each location to its file and line.
 	RepositoryURL string
+	// Base is the base of a PR-mode run (--base): Markdown then counts new
+	// and pre-existing findings.
+	Base string
 }
 
 // Formats lists the report formats Write accepts.

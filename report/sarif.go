@@ -406,6 +406,7 @@ func sarifResult(e sarifEntry, idx ruleIndex, ruleIndex int, opts Options, hash 
 	if f.Location.Commit != "" {
 		props.Add("commit", f.Location.Commit)
 	}
+	addDetails(props, f)
 	res.WithProperties(props)
 
 	if e.kind == kindWaived {

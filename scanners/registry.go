@@ -11,6 +11,7 @@ import (
 	"github.com/relgate/relgate/config"
 	"github.com/relgate/relgate/internal/boundary"
 	"github.com/relgate/relgate/internal/redact"
+	"github.com/relgate/relgate/internal/skip"
 	"github.com/relgate/relgate/scanners/approvals"
 	"github.com/relgate/relgate/scanners/container"
 	"github.com/relgate/relgate/scanners/deps"
@@ -50,6 +51,9 @@ type Target struct {
 	// AllowOutsideRoot lets the config name directories outside Dir
 	// (--allow-outside-root); by default that is a config error.
 	AllowOutsideRoot bool
+	// Skip are the paths no scanner walks or reads (--skip-dirs,
+	// --skip-files); nil skips nothing.
+	Skip *skip.Paths
 }
 
 // Names lists every scanner relgate knows, in the order they are reported.
@@ -65,7 +69,7 @@ func New(name string, t Target, cfg *config.Config) (Scanner, error) {
 	case "secrets":
 		return newSecrets(t, cfg)
 	case "migrations":
-		o := migrations.Options{Dir: t.Dir, Base: t.Base, Staged: t.Staged}
+		o := migrations.Options{Dir: t.Dir, Base: t.Base, Staged: t.Staged, Skip: t.Skip}
 		if cfg != nil && cfg.Migrations != nil {
 			o.Dirs, o.Dialect = cfg.Migrations.Dirs, cfg.Migrations.Dialect
 			o.AssumeInTransaction = cfg.Migrations.AssumeInTransaction
@@ -79,7 +83,7 @@ func New(name string, t Target, cfg *config.Config) (Scanner, error) {
 	case "containers":
 		return newContainers(t, cfg), nil
 	case "iac":
-		return container.NewIaC(t.Dir), nil
+		return container.NewIaCWith(container.IaCOptions{Dir: t.Dir, Base: t.Base, Skip: t.Skip}), nil
 	case "tests":
 		return newTests(t, cfg), nil
 	case "approvals":
@@ -94,7 +98,7 @@ func New(name string, t Target, cfg *config.Config) (Scanner, error) {
 // newDeps maps the target and the deps section of the config onto the
 // osv-scanner adapter: --offline and --db-dir win over the config.
 func newDeps(t Target, cfg *config.Config) Scanner {
-	o := deps.Options{Dir: t.Dir, Base: t.Base, Offline: t.Offline, DBDir: t.DBDir}
+	o := deps.Options{Dir: t.Dir, Base: t.Base, Offline: t.Offline, DBDir: t.DBDir, Skip: t.Skip}
 	if cfg != nil && cfg.Deps != nil {
 		o.Offline = o.Offline || cfg.Deps.Offline
 		o.Exclude = cfg.Deps.Exclude
@@ -191,7 +195,7 @@ func newTests(t Target, cfg *config.Config) Scanner {
 // newSecrets maps the target and the secrets section of the config onto the
 // gitleaks adapter's options.
 func newSecrets(t Target, cfg *config.Config) (Scanner, error) {
-	o := secrets.Options{Dir: t.Dir, Base: t.Base, Staged: t.Staged, Redactor: t.Redactor}
+	o := secrets.Options{Dir: t.Dir, Base: t.Base, Staged: t.Staged, Redactor: t.Redactor, Skip: t.Skip}
 	if cfg != nil && cfg.Secrets != nil {
 		sc := cfg.Secrets
 		o.History, o.Archives, o.DecodeDepth, o.Config = sc.History, sc.Archives, sc.DecodeDepth, sc.Config

@@ -38,6 +38,7 @@ type scanOptions struct {
 	dbDir     string
 	waivers   string
 	knobs     knobs
+	skip      skipFlags
 	flags     *pflag.FlagSet // to tell which knobs were given
 	// allowOutside lets config paths leave the scanned directory.
 	allowOutside bool
@@ -59,6 +60,7 @@ func (o *scanOptions) bind(cmd *cobra.Command) {
 	f.BoolVar(&o.allowOutside, "allow-outside-root", false, "let config paths (migrations.dirs) name directories outside PATH")
 	f.StringVar(&o.waivers, "waivers", "", "waiver file (default: the config's waivers_file, else PATH/"+waivers.FileName+")")
 	o.knobs.bind(f)
+	o.skip.bind(f)
 	o.flags = f
 }
 
@@ -202,6 +204,10 @@ func (a *app) gather(ctx context.Context, dir string, cfg *config.Config, o *sca
 	if err := o.knobs.check(); err != nil {
 		return nil, err
 	}
+	skipped, err := o.skip.paths()
+	if err != nil {
+		return nil, err
+	}
 	in := engine.NewInput()
 	in.Release.Environment = environment(o.env, cfg)
 	known, err := engine.KnownEnvironments(cfg)
@@ -234,7 +240,7 @@ func (a *app) gather(ctx context.Context, dir string, cfg *config.Config, o *sca
 		return nil, err
 	}
 	target := scanners.Target{Dir: dir, Base: o.base, Staged: o.staged, Images: o.images, Offline: o.offline, DBDir: o.dbDir}
-	target.Redactor, target.AllowOutsideRoot = a.redactor, o.allowOutside
+	target.Redactor, target.AllowOutsideRoot, target.Skip = a.redactor, o.allowOutside, skipped
 	o.rc.target(&target)
 	jobs := make([]scanners.Job, 0, len(names))
 	for _, n := range names {
@@ -250,6 +256,7 @@ func (a *app) gather(ctx context.Context, dir string, cfg *config.Config, o *sca
 		return nil, err
 	}
 	o.knobs.apply(o.flags, in)
+	recordSkips(in, skipped)
 	var progress scanners.Progress
 	if !a.quiet && isTerminal(a.stderr) {
 		progress = &ttyProgress{w: a.redactor.Writer(a.stderr)}
@@ -293,7 +300,7 @@ func (a *app) judge(ctx context.Context, eng *engine.Engine, in *engine.Input, c
 	if err != nil {
 		return err
 	}
-	opts := report.Options{Version: version, Rules: eng.Rules(), ConfigFile: cfgShown, RepositoryURL: repositoryURL()}
+	opts := report.Options{Version: version, Rules: eng.Rules(), ConfigFile: cfgShown, RepositoryURL: repositoryURL(), Base: prBase(in)}
 	for _, r := range reports {
 		err := writeFileAtomic(r.path, redacted(a.redactor, func(w io.Writer) error { return report.Write(w, r.format, d, opts) }))
 		if err != nil {

@@ -43,7 +43,10 @@ func (k *knobs) check() error {
 // apply records the flags that were given in the document; a saved
 // document's options stay unless a flag overrides them.
 func (k *knobs) apply(f *pflag.FlagSet, in *engine.Input) {
-	if !f.Changed("severity") && !f.Changed("ignore-unfixed") {
+	// --base is a scan flag, but PR mode is judgment: the policies read
+	// the base from the document, so eval of the saved input reproduces it.
+	base, _ := f.GetString("base")
+	if !f.Changed("severity") && !f.Changed("ignore-unfixed") && base == "" {
 		return
 	}
 	if in.Options == nil {
@@ -55,4 +58,16 @@ func (k *knobs) apply(f *pflag.FlagSet, in *engine.Input) {
 	if f.Changed("ignore-unfixed") {
 		in.Options.IgnoreUnfixed = k.ignoreUnfixed
 	}
+	if base != "" {
+		in.Options.Base = base
+	}
+}
+
+// prBase is the base of a PR-mode document, for the reports' new and
+// pre-existing counts; empty outside PR mode.
+func prBase(in *engine.Input) string {
+	if in == nil || in.Options == nil {
+		return ""
+	}
+	return in.Options.Base
 }

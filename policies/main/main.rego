@@ -270,15 +270,15 @@ baseline_fingerprints contains b.fingerprint if some b in baseline
 
 known contains f if {
 	count(baseline_keys) > 0
-	some f in active
+	some f in changed
 	f.fingerprint in baseline_fingerprints
 	f.kind == "deny"
 	[f.rule, f.fingerprint] in baseline_keys
 }
 
-judged := active if count(known) == 0
+judged := changed if count(known) == 0
 
-judged := active - known if count(known) > 0
+judged := changed - known if count(known) > 0
 
 known_warnings contains object.union(f, {"known": true, "message": msg}) if {
 	some f in known
@@ -311,7 +311,7 @@ violations := failing_denies if failing_severities == over_budget
 
 violations := {f | some f in failing_denies; f.severity in over_budget} if failing_severities != over_budget
 
-warnings := (judged - violations) | known_warnings
+warnings := ((judged - violations) | known_warnings) | pre_existing_warnings
 
 # The score: each area is an objective, weighted. Built-in areas always
 # count (a clean area is a passed objective); user areas count once they

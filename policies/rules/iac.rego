@@ -41,6 +41,8 @@ result(m) := {
 	"location": m.location,
 	"fingerprint": crypto.sha256(sprintf("IAC|%s|%s|%s|%s", [m.id, m.location.path, object.get(m, "resource", ""), object.get(m, "message", "")])),
 	"id": m.id,
+	# PR mode (relgate.main): a file the change did not touch is pre-existing.
+	"in_change": object.get(m, "in_change", true),
 }
 
 resource_text(m) := sprintf(" in %s", [m.resource]) if object.get(m, "resource", "") != ""

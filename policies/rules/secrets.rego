@@ -106,7 +106,8 @@ warn contains v if {
 }
 
 # result describes a finding without the secret: the rule that matched,
-# the preview, where, and the commit for history findings. Its fingerprint
+# the preview, where, and the commit for history findings; in_change tells
+# PR mode (relgate.main) a secret only in older commits from a new one. Its fingerprint
 # follows the secret (its hash) and the file, not the line, so a waiver
 # survives unrelated edits; scope id matches the secret anywhere.
 result(id, s) := r if {
@@ -116,6 +117,7 @@ result(id, s) := r if {
 		"location": lib.location(s.location.path, s.location.start_line, object.get(s.location, "end_line", s.location.start_line)),
 		"fingerprint": crypto.sha256(concat("|", [id, s.rule_id, s.location.path, ident])),
 		"id": ident,
+		"in_change": s.where == "change",
 	}
 }
 

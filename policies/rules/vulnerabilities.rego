@@ -132,11 +132,26 @@ result(rule, r, extra) := object.union(fields, image_field) if {
 		])),
 		"package": v.package.name,
 		"id": v.id,
+		"in_change": in_change(v),
+		# Structured fields for reports and tools, as trivy's JSON has them.
+		"installed_version": v.package.version,
+		"fixed_version": concat(", ", object.get(v, "fixed_versions", [])),
+		"aliases": aliases,
+		"cve": concat("", array.slice([a | some a in array.concat([v.id], aliases); startswith(a, "CVE-")], 0, 1)),
+		"cwe": object.get(v, "cwes", []),
+		"layer": object.get(v, ["layer", "diff_id"], ""),
 	}
 
 	# image is a waiver scope, so it is there only for container findings.
 	image_field := {true: {"image": img}, false: {}}[has_img]
 }
+
+# in_change tells PR mode (relgate.main) a dependency the change added or
+# bumped from one already on the base. Only the lockfile scanner knows: an
+# image has no base to compare with, so its findings always count as new.
+in_change(v) := object.get(v, "in_change", true) if object.get(v, "source", "") == "osv"
+
+in_change(v) if object.get(v, "source", "") != "osv"
 
 # METADATA
 # title: Vulnerable dependency with a fix available

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/aquasecurity/trivy/pkg/fanal/walker"
+
 	"github.com/relgate/relgate/engine"
 )
 
@@ -63,7 +65,7 @@ func BenchmarkIaCScanNoConfig(b *testing.B) {
 			regoScanner = newRegoScanner()
 			var found []engine.Misconfiguration
 			err := withTrivy(func() (err error) {
-				found, err = scanIaC(context.Background(), dir)
+				found, err = scanIaC(context.Background(), dir, walker.Option{})
 				return err
 			})
 			if err != nil || len(found) != 0 {

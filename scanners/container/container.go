@@ -26,6 +26,7 @@ import (
 	"runtime/debug"
 
 	"github.com/relgate/relgate/engine"
+	"github.com/relgate/relgate/internal/skip"
 )
 
 // DefaultConfigPath is where image facts point when no Dockerfile is known
@@ -69,12 +70,30 @@ func New(o Options) *Scanner {
 
 // IaCScanner reports failed misconfiguration checks in a directory.
 type IaCScanner struct {
-	dir string
+	dir  string
+	opts IaCOptions
+}
+
+// IaCOptions say what the misconfiguration scanner looks at.
+type IaCOptions struct {
+	// Dir is the directory scanned.
+	Dir string
+	// Base is the --base REF: each finding then says whether the change
+	// touched its file (in_change), for PR mode.
+	Base string
+	// Skip are the paths left out (--skip-dirs, --skip-files): trivy's
+	// walker skips them as `trivy config --skip-dirs` does.
+	Skip *skip.Paths
 }
 
 // NewIaC returns the misconfiguration scanner for the directory.
 func NewIaC(dir string) *IaCScanner {
-	return &IaCScanner{dir: dir}
+	return NewIaCWith(IaCOptions{Dir: dir})
+}
+
+// NewIaCWith returns the misconfiguration scanner for the options.
+func NewIaCWith(o IaCOptions) *IaCScanner {
+	return &IaCScanner{dir: o.Dir, opts: o}
 }
 
 // trivyVersion is the trivy module version in go.mod; a test keeps the two
@@ -171,7 +190,8 @@ func (s *IaCScanner) Scan(ctx context.Context, out *engine.Input) (engine.Scanne
 	} else if !fi.IsDir() {
 		return run, fmt.Errorf("scan directory: %s is not a directory", s.dir)
 	}
-	claimed, err := hasConfigFiles(ctx, abs)
+	walk := walkOption(abs, s.opts.Skip)
+	claimed, err := hasConfigFiles(ctx, abs, walk)
 	if err != nil {
 		return run, err
 	}
@@ -179,7 +199,7 @@ func (s *IaCScanner) Scan(ctx context.Context, out *engine.Input) (engine.Scanne
 	if claimed {
 		err = withTrivy(func() error {
 			var err error
-			found, err = scanIaC(ctx, abs)
+			found, err = scanIaC(ctx, abs, walk)
 			return err
 		})
 		if err != nil {
@@ -188,11 +208,16 @@ func (s *IaCScanner) Scan(ctx context.Context, out *engine.Input) (engine.Scanne
 	} else {
 		slog.Debug("no file trivy checks for misconfigurations: its checks are not loaded", "dir", s.dir)
 	}
-	broken, err := parseErrors(abs)
+	broken, err := parseErrors(abs, s.opts.Skip)
 	if err != nil {
 		return run, err
 	}
 	found = append(found, broken...)
+	if s.opts.Base != "" {
+		if err := markChanged(ctx, abs, s.opts.Base, found); err != nil {
+			return run, err
+		}
+	}
 	sortMisconfigurations(found)
 	out.Misconfigurations = append(out.Misconfigurations, found...)
 	run.Stats = map[string]int64{

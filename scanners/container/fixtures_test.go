@@ -104,6 +104,7 @@ func writeDB(t testing.TB, root string) {
 			},
 			"CVE-2021-23337": {
 				Title:          "nodejs-lodash: command injection via template",
+				CweIDs:         []string{"CWE-94", "CWE-77"},
 				Description:    "Lodash versions prior to 4.17.21 are vulnerable to Command Injection via the template function.",
 				Severity:       "HIGH",
 				VendorSeverity: dbtypes.VendorSeverity{"ghsa": dbtypes.SeverityHigh, "nvd": dbtypes.SeverityHigh},

@@ -30,11 +30,12 @@ import (
 	"github.com/aquasecurity/trivy/pkg/types"
 
 	"github.com/relgate/relgate/engine"
+	"github.com/relgate/relgate/internal/skip"
 )
 
 // scanIaC runs trivy's misconfiguration scanners over dir, as `trivy config`
-// does, and returns every failed check.
-func scanIaC(ctx context.Context, dir string) ([]engine.Misconfiguration, error) {
+// does, and returns every failed check. walk says what to skip.
+func scanIaC(ctx context.Context, dir string, walk walker.Option) ([]engine.Misconfiguration, error) {
 	rs, err := regoScanner()
 	if err != nil {
 		return nil, err
@@ -43,6 +44,7 @@ func scanIaC(ctx context.Context, dir string) ([]engine.Misconfiguration, error)
 	mo.RegoScanner = rs
 	opt := artifactOption(iacDisabledAnalyzers(), true)
 	opt.MisconfScannerOption = mo
+	opt.WalkerOption = walk
 	_, resp, err := scan(ctx, func(c cache.ArtifactCache) (artifact.Artifact, error) {
 		return artlocal.NewArtifact(dir, c, walker.NewFS(), opt)
 	}, types.ScanOptions{Scanners: types.Scanners{types.MisconfigScanner}})
@@ -95,7 +97,7 @@ func severity(s string) string {
 // parseErrors finds the Terraform, YAML and Dockerfiles under dir that do not
 // parse. trivy only logs such a file and moves on, so without this fact a
 // broken manifest would look like a clean one.
-func parseErrors(dir string) ([]engine.Misconfiguration, error) {
+func parseErrors(dir string, skipped *skip.Paths) ([]engine.Misconfiguration, error) {
 	// Reading through os.Root keeps every read inside dir, whatever
 	// symlinks the repository holds.
 	root, err := os.OpenRoot(dir)
@@ -110,12 +112,12 @@ func parseErrors(dir string) ([]engine.Misconfiguration, error) {
 			return err
 		}
 		if d.IsDir() {
-			if d.Name() == ".git" {
+			if d.Name() == ".git" || (rel != "." && skipped.Dir(rel)) {
 				return fs.SkipDir
 			}
 			return nil
 		}
-		if !d.Type().IsRegular() {
+		if !d.Type().IsRegular() || skipped.File(rel) {
 			return nil
 		}
 		kind, check := parserFor(rel)

@@ -49,7 +49,7 @@ func newIaCGroup() func() (analyzer.AnalyzerGroup, error) {
 // scanner filters its files with (for Ansible, its search for projects). A
 // file that cannot be read counts as claimed, so that trivy runs and
 // reports on it as it always did.
-func hasConfigFiles(ctx context.Context, dir string) (bool, error) {
+func hasConfigFiles(ctx context.Context, dir string, walk walker.Option) (bool, error) {
 	g, err := iacGroup()
 	if err != nil {
 		return false, err
@@ -58,7 +58,7 @@ func hasConfigFiles(ctx context.Context, dir string) (bool, error) {
 	// file, then checks only the Ansible projects it finds among them: it
 	// gets the same files, in the same in-memory tree, to look for one.
 	ansible := mapfs.New(mapfs.WithUnderlyingRoot(dir))
-	err = walker.NewFS().Walk(dir, walker.Option{}, func(rel string, info os.FileInfo, open analyzer.Opener) error {
+	err = walker.NewFS().Walk(dir, walk, func(rel string, info os.FileInfo, open analyzer.Opener) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}

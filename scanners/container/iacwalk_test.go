@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aquasecurity/trivy/pkg/fanal/walker"
 	"github.com/aquasecurity/trivy/pkg/iac/rego"
 
 	"github.com/relgate/relgate/engine"
@@ -58,7 +59,7 @@ func TestHasConfigFiles(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()
 			writeFiles(t, dir, c.files)
-			got, err := hasConfigFiles(context.Background(), dir)
+			got, err := hasConfigFiles(context.Background(), dir, walker.Option{})
 			if err != nil || got != c.want {
 				t.Fatalf("hasConfigFiles = %v, %v; want %v", got, err, c.want)
 			}
@@ -66,10 +67,10 @@ func TestHasConfigFiles(t *testing.T) {
 	}
 	dir := t.TempDir()
 	noConfigRepo(t, dir, 20)
-	if got, err := hasConfigFiles(context.Background(), dir); err != nil || got {
+	if got, err := hasConfigFiles(context.Background(), dir, walker.Option{}); err != nil || got {
 		t.Errorf("repository without IaC: hasConfigFiles = %v, %v; want false", got, err)
 	}
-	if got, err := hasConfigFiles(context.Background(), iacDir); err != nil || !got {
+	if got, err := hasConfigFiles(context.Background(), iacDir, walker.Option{}); err != nil || !got {
 		t.Errorf("%s: hasConfigFiles = %v, %v; want true", iacDir, got, err)
 	}
 }
@@ -80,13 +81,13 @@ func TestHasConfigFiles(t *testing.T) {
 func TestNoConfigFilesMeansNoTrivyFindings(t *testing.T) {
 	dir := t.TempDir()
 	noConfigRepo(t, dir, 20)
-	if got, err := hasConfigFiles(context.Background(), dir); err != nil || got {
+	if got, err := hasConfigFiles(context.Background(), dir, walker.Option{}); err != nil || got {
 		t.Fatalf("hasConfigFiles = %v, %v; want false", got, err)
 	}
 	var found []engine.Misconfiguration
 	err := withTrivy(func() error {
 		var err error
-		found, err = scanIaC(context.Background(), dir)
+		found, err = scanIaC(context.Background(), dir, walker.Option{})
 		return err
 	})
 	if err != nil || len(found) != 0 {

@@ -131,6 +131,10 @@ func vulnFact(v types.DetectedVulnerability, p ftypes.Package, eco, image string
 		out.Direct = new(false)
 	}
 	out.CVSSScore, out.CVSSVector = pickCVSS(v.CVSS, v.SeveritySource)
+	out.CWEs = sortedUnique(v.CweIDs)
+	if v.Layer.Digest != "" || v.Layer.DiffID != "" {
+		out.Layer = &engine.Layer{Digest: v.Layer.Digest, DiffID: v.Layer.DiffID}
+	}
 	return out
 }
 

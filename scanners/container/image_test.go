@@ -90,6 +90,7 @@ func TestAlpineDockerArchive(t *testing.T) {
 			Source:        "trivy",
 			Location:      loc,
 			Image:         "build/shop.tar",
+			Layer:         imageLayer(t, img, 0), // the apk database's layer
 		}
 	}
 	want := []engine.Vulnerability{
@@ -109,6 +110,8 @@ func TestAlpineDockerArchive(t *testing.T) {
 			Location:      loc,
 			Image:         "build/shop.tar",
 			// An installed package.json does not say whether it is direct.
+			Layer: imageLayer(t, img, 1), // the app's layer
+			CWEs:  []string{"CWE-77", "CWE-94"},
 		},
 	}
 	if !reflect.DeepEqual(out.Vulnerabilities, want) {
@@ -129,12 +132,18 @@ func dump(vs []engine.Vulnerability) string {
 		if v.Direct != nil {
 			b.WriteString(" direct=" + map[bool]string{true: "true", false: "false"}[*v.Direct])
 		}
+		if v.Layer != nil {
+			b.WriteString(" layer=" + v.Layer.Digest + "/" + v.Layer.DiffID)
+		}
+		if len(v.CWEs) > 0 {
+			b.WriteString(" cwe=" + strings.Join(v.CWEs, ","))
+		}
 	}
 	return b.String()
 }
 
 // debianWant is what the Debian image reports, wherever it is read from.
-func debianVuln(image string, loc engine.Location) engine.Vulnerability {
+func debianVuln(image string, loc engine.Location, layer *engine.Layer) engine.Vulnerability {
 	published := cve20240727Published
 	return engine.Vulnerability{
 		ID:            "CVE-2024-0727",
@@ -148,7 +157,27 @@ func debianVuln(image string, loc engine.Location) engine.Vulnerability {
 		Source:        "trivy",
 		Location:      loc,
 		Image:         image,
+		Layer:         layer,
 	}
+}
+
+// imageLayer is the image's i-th layer as trivy names it: the digest of
+// the layer as stored and its diff ID.
+func imageLayer(t *testing.T, img v1.Image, i int) *engine.Layer {
+	t.Helper()
+	layers, err := img.Layers()
+	if err != nil || i >= len(layers) {
+		t.Fatalf("layer %d: %v", i, err)
+	}
+	digest, err := layers[i].Digest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	diffID, err := layers[i].DiffID()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &engine.Layer{Digest: digest.String(), DiffID: diffID.String()}
 }
 
 func TestDebianOCILayoutWithDockerfile(t *testing.T) {
@@ -178,7 +207,7 @@ USER app
 	if !reflect.DeepEqual(out.Containers, wantC) {
 		t.Errorf("containers:\n got %+v\nwant %+v", out.Containers, wantC)
 	}
-	want := []engine.Vulnerability{debianVuln("oci", loc)}
+	want := []engine.Vulnerability{debianVuln("oci", loc, imageLayer(t, img, 0))}
 	if !reflect.DeepEqual(out.Vulnerabilities, want) {
 		t.Errorf("vulnerabilities:\n got %s\nwant %s", dump(out.Vulnerabilities), dump(want))
 	}
@@ -195,7 +224,7 @@ func TestOCILayoutTarball(t *testing.T) {
 	if len(out.Containers) != 1 || out.Containers[0].Source != "oci-layout" || out.Containers[0].OS.Family != "debian" {
 		t.Fatalf("containers = %+v", out.Containers)
 	}
-	want := []engine.Vulnerability{debianVuln(filepath.ToSlash(archive), engine.Location{Path: ".relgate.yaml"})}
+	want := []engine.Vulnerability{debianVuln(filepath.ToSlash(archive), engine.Location{Path: ".relgate.yaml"}, imageLayer(t, img, 0))}
 	if !reflect.DeepEqual(out.Vulnerabilities, want) {
 		t.Errorf("vulnerabilities:\n got %s\nwant %s", dump(out.Vulnerabilities), dump(want))
 	}

@@ -26,6 +26,7 @@ import (
 	"github.com/google/osv-scanner/v2/pkg/models"
 
 	"github.com/relgate/relgate/engine"
+	"github.com/relgate/relgate/internal/skip"
 )
 
 // Options configure a dependency scan.
@@ -43,6 +44,9 @@ type Options struct {
 	// Exclude are directories to skip, besides DefaultExclude: a name
 	// ("testdata") anywhere, or a slash-separated glob relative to Dir.
 	Exclude []string
+	// Skip are the paths left out (--skip-dirs, --skip-files), relative to
+	// Dir: skipped directories are not walked, skipped lockfiles not judged.
+	Skip *skip.Paths
 	// HTTPClient talks to the osv.dev API in online mode (default:
 	// osv-scanner's own client).
 	HTTPClient *http.Client
@@ -97,11 +101,18 @@ func (s *Scanner) Scan(ctx context.Context, out *engine.Input) (engine.ScannerRu
 		run.Database = "osv.dev API"
 	}
 
-	res, logged, err := runOSV(actions(dir, s.opts.Offline, dbDir, s.opts.Exclude, s.opts.HTTPClient))
+	acts := actions(dir, s.opts.Offline, dbDir, s.opts.Exclude, s.opts.HTTPClient)
+	acts.ExcludePatterns = append(acts.ExcludePatterns, skipDirPatterns(dir, s.opts.Skip)...)
+	res, logged, err := runOSV(acts)
 	if err := scanError(err); err != nil {
 		return run, err
 	}
 	fileErrs, fatal := logFacts(logged)
+	var skipped int
+	res, fileErrs, skipped = skipPaths(dir, s.opts.Skip, res, fileErrs)
+	if skipped > 0 {
+		setStat(&run, "skipped_lockfiles", int64(skipped))
+	}
 	seen := map[string]bool{}
 	for _, fe := range fileErrs {
 		// One fact per file: an extractor may both log and return it.

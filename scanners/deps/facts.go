@@ -63,6 +63,7 @@ func groupFact(pkg models.PackageInfo, g models.GroupInfo, group []*osvschema.Vu
 			best = s
 		}
 		f.FixedVersions = append(f.FixedVersions, fixedVersions(v, pkg)...)
+		f.CWEs = append(f.CWEs, cweIDs(v)...)
 		if p := v.GetPublished(); p != nil && (f.Published == nil || p.AsTime().Before(*f.Published)) {
 			t := p.AsTime().UTC()
 			f.Published = &t
@@ -74,7 +75,21 @@ func groupFact(pkg models.PackageInfo, g models.GroupInfo, group []*osvschema.Vu
 	}
 	f.Severity, f.CVSSScore, f.CVSSVector = best.label, best.score, best.vector
 	f.FixedVersions = upgrades(pkg.Ecosystem, pkg.Version, f.FixedVersions)
+	slices.Sort(f.CWEs)
+	f.CWEs = slices.Compact(f.CWEs)
 	return f
+}
+
+// cweIDs are the weaknesses an advisory names: GitHub's advisories (and
+// the OSV records built from them) list them in database_specific.cwe_ids.
+func cweIDs(v *osvschema.Vulnerability) []string {
+	var out []string
+	for _, id := range v.GetDatabaseSpecific().GetFields()["cwe_ids"].GetListValue().GetValues() {
+		if s := strings.TrimSpace(id.GetStringValue()); strings.HasPrefix(s, "CWE-") {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // upgrades keeps the fixed versions above the installed one, lowest

@@ -12,6 +12,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/relgate/relgate/internal/skip"
 )
 
 // Directions of a migration.
@@ -66,11 +68,16 @@ var skipDirs = map[string]bool{".git": true, "node_modules": true, "vendor": tru
 
 // findDirs returns the migrations directories under root: the configured
 // ones, or those detected by their layout.
-func findDirs(root string, configured []string) ([]dirLayout, error) {
+func findDirs(root string, configured []string, skipped *skip.Paths) ([]dirLayout, error) {
 	if len(configured) > 0 {
 		var out []dirLayout
 		for _, d := range configured {
 			d = path.Clean(filepath.ToSlash(d))
+			// --skip-dirs wins over the config: d, or a directory above
+			// it, is left out when a file in d would be.
+			if skipped.File(path.Join(d, "_")) {
+				continue
+			}
 			l, err := readDir(root, d, true)
 			if err != nil {
 				return nil, err
@@ -93,6 +100,9 @@ func findDirs(root string, configured []string) ([]dirLayout, error) {
 		}
 		rel, _ := filepath.Rel(root, p)
 		rel = filepath.ToSlash(rel)
+		if p != root && skipped.Dir(rel) {
+			return filepath.SkipDir
+		}
 		l, err := readDir(root, rel, false)
 		if err != nil {
 			return err

@@ -35,6 +35,7 @@ import (
 	"sync"
 
 	"github.com/relgate/relgate/engine"
+	"github.com/relgate/relgate/internal/skip"
 )
 
 // Options say where to look and what the change is.
@@ -59,6 +60,9 @@ type Options struct {
 	// and so does PostgreSQL's implicit transaction of a multi-statement
 	// query. Nil follows the layout.
 	AssumeInTransaction *bool
+	// Skip are the paths left out (--skip-dirs, --skip-files): skipped
+	// directories are not searched, skipped files not read.
+	Skip *skip.Paths
 }
 
 // Scanner is the migrations adapter.
@@ -78,16 +82,20 @@ func (s *Scanner) Scan(ctx context.Context, out *engine.Input) (engine.ScannerRu
 	default:
 		return run, fmt.Errorf("unknown dialect %q (want postgres or mysql)", s.opts.Dialect)
 	}
-	dirs, err := findDirs(s.opts.Dir, s.opts.Dirs)
+	dirs, err := findDirs(s.opts.Dir, s.opts.Dirs, s.opts.Skip)
 	if err != nil {
 		return run, fmt.Errorf("find migrations: %w", err)
 	}
+	dirs, skipped := skipFiles(dirs, s.opts.Skip)
 	files := 0
 	for _, d := range dirs {
 		files += len(d.files)
 	}
 	if files == 0 {
 		run.Status, run.Reason = engine.StatusSkipped, engine.ReasonNoMigrations
+		if skipped > 0 {
+			run.Stats = map[string]int64{"skipped_files": int64(skipped)}
+		}
 		return run, nil
 	}
 	cs, err := changes(ctx, s.opts.Dir, s.opts.Base, s.opts.Staged)
@@ -116,6 +124,9 @@ func (s *Scanner) Scan(ctx context.Context, out *engine.Input) (engine.ScannerRu
 		}
 	}
 	stats["dirs"] = int64(len(dirs))
+	if skipped > 0 {
+		stats["skipped_files"] = int64(skipped)
+	}
 	run.Stats = stats
 	sortOutput(out)
 	return run, nil

@@ -42,6 +42,7 @@ const (
 	statSymlink     = "skipped_symlink"
 	statSpecial     = "skipped_special"
 	statAllowlisted = "skipped_allowlisted"
+	statSkipped     = "skipped_paths"
 	statUnreadable  = "skipped_unreadable"
 	statIgnored     = "ignored_findings"
 	statErrors      = "gitleaks_errors"

@@ -269,6 +269,10 @@ func (s *Scanner) gitFile(ctx context.Context, c *collector, g *errgroup.Group, 
 		}
 	}
 	at := where(sha)
+	if s.opts.Skip.File(f.NewName) {
+		c.count(statSkipped)
+		return nil
+	}
 	if f.IsBinary {
 		format, _, err := archives.Identify(ctx, f.NewName, nil)
 		if err != nil || format == nil {

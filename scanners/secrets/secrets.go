@@ -26,6 +26,7 @@ import (
 	"github.com/relgate/relgate/engine"
 	"github.com/relgate/relgate/internal/gitsafe"
 	"github.com/relgate/relgate/internal/redact"
+	"github.com/relgate/relgate/internal/skip"
 )
 
 // History settings: how much of the git history beyond the change is
@@ -81,6 +82,10 @@ type Options struct {
 	// Redactor learns every secret found (and every one .gitleaksignore
 	// drops), so that no output of the run shows it; nil: none.
 	Redactor *redact.Redactor
+	// Skip are the paths left out (--skip-dirs, --skip-files): not read in
+	// the working tree, not scanned in a commit or the staged change. Paths
+	// are matched as gitleaks names them, relative to the repository root.
+	Skip *skip.Paths
 }
 
 // UsageError is a scan that cannot be done as asked: --base or --staged on

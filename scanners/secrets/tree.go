@@ -57,7 +57,7 @@ func (s *Scanner) scanTree(ctx context.Context, c *collector) error {
 		}
 		switch {
 		case de.IsDir():
-			if s.allowlisted(rel) {
+			if s.allowlisted(rel) || s.opts.Skip.Dir(rel) {
 				return fs.SkipDir
 			}
 			return nil
@@ -69,6 +69,9 @@ func (s *Scanner) scanTree(ctx context.Context, c *collector) error {
 			return nil
 		case s.allowlisted(rel):
 			c.count(statAllowlisted)
+			return nil
+		case s.opts.Skip.File(rel):
+			c.count(statSkipped)
 			return nil
 		}
 		info, err := de.Info()

@@ -14,12 +14,15 @@ RUN go mod download
 COPY . .
 ARG VERSION=dev
 ENV CGO_ENABLED=1 GOEXPERIMENT=jsonv2
-RUN go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /out/relgate ./cmd/relgate
+RUN go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /out/relgate ./cmd/relgate && \
+    go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /out/relgate-scanners ./cmd/relgate-scanners
 
 # Run: glibc (the cgo binary links it) and CA certificates for registries,
-# no shell, no package manager. The binary is all that is copied in.
+# no shell, no package manager. The binaries are all that is copied in:
+# relgate, and beside it relgate-scanners, which runs the scanners built on
+# trivy and osv-scanner.
 FROM gcr.io/distroless/base-debian12:nonroot
-COPY --from=build /out/relgate /usr/local/bin/relgate
+COPY --from=build /out/relgate /out/relgate-scanners /usr/local/bin/
 USER 65532:65532
 ENTRYPOINT ["/usr/local/bin/relgate"]
 CMD ["serve", "--help"]

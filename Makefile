@@ -4,6 +4,9 @@ export GOEXPERIMENT := jsonv2
 
 GO        ?= go
 BIN       := bin/relgate
+# relgate-scanners runs the scanners built on trivy and osv-scanner, which
+# relgate does not link (scanners/heavy): it is installed beside relgate.
+HELPER    := bin/relgate-scanners
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS   := -s -w -X main.version=$(VERSION)
 TOOLS     := $(CURDIR)/.tools
@@ -19,8 +22,9 @@ help: ## Show the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 .PHONY: build
-build: ## Build bin/relgate
+build: ## Build bin/relgate and bin/relgate-scanners
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/relgate
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(HELPER) ./cmd/relgate-scanners
 
 # The tests run Prometheus, pre-commit, curl and the SARIF validators for
 # real: .ci/deps.sh installs whatever is missing (quick when nothing is) and
@@ -99,9 +103,11 @@ release: ## Build the release archives, SBOMs and SHA256SUMS into dist/ (RELEASE
 	  echo "== $$p ($$cc)"; \
 	  mkdir -p $(DIST)/$$name; \
 	  CGO_ENABLED=1 GOOS=$$os GOARCH=$$arch CC=$$cc $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(DIST)/$$name/relgate ./cmd/relgate; \
+	  CGO_ENABLED=1 GOOS=$$os GOARCH=$$arch CC=$$cc $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(DIST)/$$name/relgate-scanners ./cmd/relgate-scanners; \
 	  cp README.md $(DIST)/$$name/; \
 	  $(GO) run ./internal/sbom/gen $(DIST)/$$name/relgate $(VERSION) > $(DIST)/$$name.cdx.json; \
-	  tar -czf $(DIST)/$$name.tar.gz -C $(DIST)/$$name relgate README.md; \
+	  $(GO) run ./internal/sbom/gen $(DIST)/$$name/relgate-scanners $(VERSION) > $(DIST)/$$name.scanners.cdx.json; \
+	  tar -czf $(DIST)/$$name.tar.gz -C $(DIST)/$$name relgate relgate-scanners README.md; \
 	  rm -rf $(DIST)/$$name; \
 	done
 	cd $(DIST) && sha256sum *.tar.gz *.cdx.json > SHA256SUMS

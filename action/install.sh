@@ -42,8 +42,9 @@ dir="${RUNNER_TEMP:-${TMPDIR:-/tmp}}/relgate-$version"
 mkdir -p "$dir/bin"
 
 if [[ "$method" == go ]]; then
-	# trivy, which relgate embeds, needs encoding/json/v2.
-	GOBIN="$dir/bin" GOEXPERIMENT=jsonv2 CGO_ENABLED=1 go install "github.com/relgate/relgate/cmd/relgate@$version"
+	# trivy, which relgate-scanners embeds, needs encoding/json/v2; relgate
+	# runs relgate-scanners from beside itself.
+	GOBIN="$dir/bin" GOEXPERIMENT=jsonv2 CGO_ENABLED=1 go install "github.com/relgate/relgate/cmd/relgate@$version" "github.com/relgate/relgate/cmd/relgate-scanners@$version"
 else
 	[[ "$(uname -s)" == Linux ]] || fail "release binaries are built for Linux; use install: go on $(uname -s)"
 	case "$(uname -m)" in
@@ -59,7 +60,7 @@ else
 	sums=$(grep -E "^[0-9a-f]{64}  $asset\$" "$dir/SHA256SUMS" || true)
 	[[ $(printf '%s\n' "$sums" | grep -c .) -eq 1 ]] || fail "SHA256SUMS has no single checksum for $asset"
 	(cd "$dir" && printf '%s\n' "$sums" | sha256sum --check --strict --quiet -) || fail "checksum mismatch for $asset"
-	tar -xzf "$dir/$asset" -C "$dir/bin" relgate
+	tar -xzf "$dir/$asset" -C "$dir/bin" relgate relgate-scanners
 fi
 
 if [[ -n "${GITHUB_PATH:-}" ]]; then

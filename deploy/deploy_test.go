@@ -21,8 +21,9 @@ import (
 	"github.com/relgate/relgate/attest"
 )
 
-// TestDockerfile: the image builds relgate with the build env it needs and
-// ships only the binary, on distroless, as a non-root user.
+// TestDockerfile: the image builds relgate and relgate-scanners with the
+// build env they need and ships only the two binaries, side by side (relgate
+// runs the helper from beside itself), on distroless, as a non-root user.
 func TestDockerfile(t *testing.T) {
 	f, err := os.Open("../Dockerfile")
 	if err != nil {
@@ -43,7 +44,7 @@ func TestDockerfile(t *testing.T) {
 	build, run := stages[0], stages[1]
 
 	var env []string
-	var builds bool
+	var builds, buildsHelper bool
 	for _, c := range build.Commands {
 		switch c := c.(type) {
 		case *instructions.EnvCommand:
@@ -52,7 +53,8 @@ func TestDockerfile(t *testing.T) {
 			}
 		case *instructions.RunCommand:
 			line := strings.Join(c.CmdLine, " ")
-			builds = builds || (strings.Contains(line, "go build") && strings.Contains(line, "./cmd/relgate") && strings.Contains(line, "-o /out/relgate"))
+			builds = builds || (strings.Contains(line, "go build") && strings.Contains(line, "-o /out/relgate ./cmd/relgate"))
+			buildsHelper = buildsHelper || (strings.Contains(line, "go build") && strings.Contains(line, "-o /out/relgate-scanners ./cmd/relgate-scanners"))
 		}
 	}
 	for _, want := range []string{"GOEXPERIMENT=jsonv2", "CGO_ENABLED=1"} {
@@ -60,8 +62,8 @@ func TestDockerfile(t *testing.T) {
 			t.Errorf("the build stage does not set %s (has %q)", want, env)
 		}
 	}
-	if !builds {
-		t.Error("the build stage does not go build ./cmd/relgate into /out/relgate")
+	if !builds || !buildsHelper {
+		t.Error("the build stage does not go build ./cmd/relgate into /out/relgate and ./cmd/relgate-scanners into /out/relgate-scanners")
 	}
 
 	if !strings.HasPrefix(run.BaseName, "gcr.io/distroless/") {
@@ -91,11 +93,12 @@ func TestDockerfile(t *testing.T) {
 	if uid == "" || uid == "0" || uid == "root" {
 		t.Errorf("USER %q: the image must run as a non-root user", user)
 	}
-	if len(copies) != 1 || copies[0].From != build.Name || len(copies[0].SourcePaths) != 1 || copies[0].SourcePaths[0] != "/out/relgate" {
-		t.Fatalf("the runtime stage must copy exactly the binary from the build stage, got %+v", copies)
+	if len(copies) != 1 || copies[0].From != build.Name || !slices.Equal(copies[0].SourcePaths, []string{"/out/relgate", "/out/relgate-scanners"}) ||
+		!strings.HasSuffix(copies[0].DestPath, "/") {
+		t.Fatalf("the runtime stage must copy exactly the two binaries from the build stage into one directory, got %+v", copies)
 	}
-	if len(entrypoint) != 1 || entrypoint[0] != copies[0].DestPath {
-		t.Errorf("ENTRYPOINT %q does not run the copied binary %s", entrypoint, copies[0].DestPath)
+	if len(entrypoint) != 1 || entrypoint[0] != copies[0].DestPath+"relgate" {
+		t.Errorf("ENTRYPOINT %q does not run the copied relgate in %s", entrypoint, copies[0].DestPath)
 	}
 }
 

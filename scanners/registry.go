@@ -2,9 +2,8 @@ package scanners
 
 import (
 	"fmt"
+	"io"
 	"maps"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 
@@ -13,8 +12,6 @@ import (
 	"github.com/relgate/relgate/internal/redact"
 	"github.com/relgate/relgate/internal/skip"
 	"github.com/relgate/relgate/scanners/approvals"
-	"github.com/relgate/relgate/scanners/container"
-	"github.com/relgate/relgate/scanners/deps"
 	"github.com/relgate/relgate/scanners/migrations"
 	"github.com/relgate/relgate/scanners/release"
 	"github.com/relgate/relgate/scanners/secrets"
@@ -47,13 +44,23 @@ type Target struct {
 	SLOVars map[string]string
 	// Redactor learns the secrets the secrets scanner finds, so that no
 	// output of the run shows them; nil: none.
-	Redactor *redact.Redactor
+	Redactor *redact.Redactor `json:"-"`
 	// AllowOutsideRoot lets the config name directories outside Dir
 	// (--allow-outside-root); by default that is a config error.
 	AllowOutsideRoot bool
 	// Skip are the paths no scanner walks or reads (--skip-dirs,
 	// --skip-files); nil skips nothing.
 	Skip *skip.Paths
+	// ConfigPath is the --config file, which the helper reads as relgate
+	// did ("": Dir's optional .relgate.yaml).
+	ConfigPath string
+	// Helper forces the scanners relgate does not link to run in the
+	// helper at this path, even where they are linked (tests).
+	Helper string `json:"-"`
+	// Stderr receives the helper's log lines; nil: they are dropped.
+	Stderr io.Writer `json:"-"`
+
+	batch *batch
 }
 
 // Names lists every scanner relgate knows, in the order they are reported.
@@ -78,12 +85,8 @@ func New(name string, t Target, cfg *config.Config) (Scanner, error) {
 			}
 		}
 		return migrations.New(o), nil
-	case "deps":
-		return newDeps(t, cfg), nil
-	case "containers":
-		return newContainers(t, cfg), nil
-	case "iac":
-		return container.NewIaCWith(container.IaCOptions{Dir: t.Dir, Base: t.Base, Skip: t.Skip}), nil
+	case "deps", "containers", "iac":
+		return heavy(name, t, cfg)
 	case "tests":
 		return newTests(t, cfg), nil
 	case "approvals":
@@ -93,52 +96,6 @@ func New(name string, t Target, cfg *config.Config) (Scanner, error) {
 	default:
 		return nil, fmt.Errorf("unknown scanner %q (known: %s)", name, strings.Join(Names(), ", "))
 	}
-}
-
-// newDeps maps the target and the deps section of the config onto the
-// osv-scanner adapter: --offline and --db-dir win over the config.
-func newDeps(t Target, cfg *config.Config) Scanner {
-	o := deps.Options{Dir: t.Dir, Base: t.Base, Offline: t.Offline, DBDir: t.DBDir, Skip: t.Skip}
-	if cfg != nil && cfg.Deps != nil {
-		o.Offline = o.Offline || cfg.Deps.Offline
-		o.Exclude = cfg.Deps.Exclude
-		if o.DBDir == "" && cfg.Deps.DBDir != "" {
-			o.DBDir = cfg.Deps.DBDir
-			if !filepath.IsAbs(o.DBDir) {
-				o.DBDir = filepath.Join(t.Dir, o.DBDir)
-			}
-		}
-	}
-	return deps.New(o)
-}
-
-// newContainers maps the target and the containers section of the config
-// onto the trivy image adapter: --image adds to the config's images, and
-// --db-dir wins over its db_dir. Paths in the config are relative to the
-// repository root.
-func newContainers(t Target, cfg *config.Config) Scanner {
-	o := container.Options{Dir: t.Dir, Images: slices.Clone(t.Images), DBDir: t.DBDir, Offline: t.Offline}
-	if cfg != nil && cfg.Containers != nil {
-		cc := cfg.Containers
-		for _, img := range cc.Images {
-			if p := filepath.Join(t.Dir, img); t.Dir != "" && !filepath.IsAbs(img) {
-				if _, err := os.Stat(p); err == nil {
-					img = p
-				}
-			}
-			if !slices.Contains(o.Images, img) {
-				o.Images = append(o.Images, img)
-			}
-		}
-		o.ImageDockerfiles = cc.Dockerfiles
-		if o.DBDir == "" && cc.DBDir != "" {
-			o.DBDir = cc.DBDir
-			if !filepath.IsAbs(o.DBDir) {
-				o.DBDir = filepath.Join(t.Dir, o.DBDir)
-			}
-		}
-	}
-	return container.New(o)
 }
 
 // newApprovals maps the flags and the approvals section of the config onto

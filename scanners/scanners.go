@@ -45,11 +45,24 @@ type Job struct {
 // timeout is recorded as an error and contributes nothing: partial results
 // are never presented as complete.
 func Run(ctx context.Context, in *engine.Input, jobs []Job, progress Progress) {
-	type outcome struct {
-		part *engine.Input
-		run  engine.ScannerRun
+	for _, o := range RunEach(ctx, jobs, progress) {
+		if o.Part != nil {
+			in.Merge(o.Part)
+		}
+		in.Scanners = append(in.Scanners, o.Run)
 	}
-	outcomes := make([]outcome, len(jobs))
+}
+
+// Outcome is one job's section (nil when it failed) and run record.
+type Outcome struct {
+	Part *engine.Input
+	Run  engine.ScannerRun
+}
+
+// RunEach runs the jobs in parallel and returns their outcomes in the
+// jobs' order.
+func RunEach(ctx context.Context, jobs []Job, progress Progress) []Outcome {
+	outcomes := make([]Outcome, len(jobs))
 	var wg sync.WaitGroup
 	for i, job := range jobs {
 		wg.Add(1)
@@ -59,19 +72,14 @@ func Run(ctx context.Context, in *engine.Input, jobs []Job, progress Progress) {
 				progress.Start(job.Name)
 			}
 			part, run := runOne(ctx, job)
-			outcomes[i] = outcome{part, run}
+			outcomes[i] = Outcome{part, run}
 			if progress != nil {
 				progress.Done(run)
 			}
 		}()
 	}
 	wg.Wait()
-	for _, o := range outcomes {
-		if o.part != nil {
-			in.Merge(o.part)
-		}
-		in.Scanners = append(in.Scanners, o.run)
-	}
+	return outcomes
 }
 
 // runOne runs a job under its timeout. The scanner works in its own

@@ -194,7 +194,7 @@ measure_peers_full() {
 	local out=$1 part=$WORK/part
 	: >"$part"
 	measure "$part" "$PEERS/gitleaks" dir --no-banner --exit-code 0 --log-level error "$WORK/full"
-	OSV_SCANNER_LOCAL_DB_CACHE_DIRECTORY=$DB measure "$part" "$PEERS/osv-scanner" scan source --offline --format json "$WORK/full"
+	measure "$part" "$PEERS/osv-scanner" scan source --offline --local-db-path "$DB" --format json "$WORK/full"
 	measure "$part" "$PEERS/trivy" config --quiet --skip-check-update --cache-dir "$WORK/trivy-cache" --format json "$WORK/full"
 	awk '{ c += $1; w += $3; if ($2 > r) r = $2 } END { printf "%.3f %d %.3f\n", c, r, w }' "$part" >>"$out"
 }
@@ -254,7 +254,7 @@ row() {
 		gen_lockfile
 		for ((i = 0; i < N; i++)); do
 			measure "$ours" "$RELGATE" check --scanners deps --offline --db-dir "$DB" --env staging --format json "$WORK/lockfile"
-			OSV_SCANNER_LOCAL_DB_CACHE_DIRECTORY=$DB measure "$theirs" "$PEERS/osv-scanner" scan source --offline --format json "$WORK/lockfile"
+			measure "$theirs" "$PEERS/osv-scanner" scan source --offline --local-db-path "$DB" --format json "$WORK/lockfile"
 		done
 		;;
 	small-repo)

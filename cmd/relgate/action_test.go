@@ -96,11 +96,13 @@ func TestActionInstallStep(t *testing.T) {
 	const version = "v9.8.7"
 	release := t.TempDir()
 	bin := t.TempDir()
-	if err := os.WriteFile(filepath.Join(bin, "relgate"), []byte("#!/bin/sh\necho relgate from the release archive\n"), 0o755); err != nil {
-		t.Fatal(err)
+	for _, name := range []string{"relgate", "relgate-scanners"} {
+		if err := os.WriteFile(filepath.Join(bin, name), []byte("#!/bin/sh\necho "+name+" from the release archive\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
 	}
 	asset := "relgate_" + version + "_linux_amd64.tar.gz"
-	if out, err := exec.Command("tar", "-czf", filepath.Join(release, asset), "-C", bin, "relgate").CombinedOutput(); err != nil {
+	if out, err := exec.Command("tar", "-czf", filepath.Join(release, asset), "-C", bin, "relgate", "relgate-scanners").CombinedOutput(); err != nil {
 		t.Fatalf("tar: %v %s", err, out)
 	}
 	data, err := os.ReadFile(filepath.Join(release, asset))
@@ -123,6 +125,10 @@ func TestActionInstallStep(t *testing.T) {
 	out, files, err := actionStep(t, "install.sh", env)
 	if err != nil || !strings.Contains(out, "relgate from the release archive") || !strings.Contains(files["path"], "relgate-"+version+"/bin") {
 		t.Fatalf("verified install: %v\n%s\nGITHUB_PATH: %s", err, out, files["path"])
+	}
+	// relgate runs relgate-scanners from beside itself.
+	if _, err := os.Stat(filepath.Join(strings.TrimSpace(files["path"]), "relgate-scanners")); err != nil {
+		t.Errorf("relgate-scanners is not installed beside relgate: %v", err)
 	}
 
 	bad := sha256.Sum256([]byte("something else"))
@@ -153,7 +159,7 @@ func TestActionInstallStep(t *testing.T) {
 	})
 	got, _ := os.ReadFile(calls)
 	if err != nil || !strings.Contains(out, "relgate built from the pinned commit") ||
-		string(got) != "GOEXPERIMENT=jsonv2 CGO_ENABLED=1 install github.com/relgate/relgate/cmd/relgate@"+sha+"\n" {
+		string(got) != "GOEXPERIMENT=jsonv2 CGO_ENABLED=1 install github.com/relgate/relgate/cmd/relgate@"+sha+" github.com/relgate/relgate/cmd/relgate-scanners@"+sha+"\n" {
 		t.Errorf("a SHA pin: %v\n%s\ngo calls: %q", err, out, got)
 	}
 

@@ -157,6 +157,17 @@ func loadConfig(flag, dir string) (*config.Config, string, error) {
 	return cfg, shown, nil
 }
 
+// absPath makes a path flag absolute, for the helper ("" stays "").
+func absPath(p string) string {
+	if p == "" {
+		return ""
+	}
+	if abs, err := filepath.Abs(p); err == nil {
+		return abs
+	}
+	return p
+}
+
 // environment picks the environment: the flag (or RELGATE_ENV), the
 // config's, else production — a gate fails safe.
 func environment(flag string, cfg *config.Config) string {
@@ -242,13 +253,10 @@ func (a *app) gather(ctx context.Context, dir string, cfg *config.Config, o *sca
 	target := scanners.Target{Dir: dir, Base: o.base, Staged: o.staged, Images: o.images, Offline: o.offline, DBDir: o.dbDir}
 	target.Redactor, target.AllowOutsideRoot, target.Skip = a.redactor, o.allowOutside, skipped
 	o.rc.target(&target)
-	jobs := make([]scanners.Job, 0, len(names))
-	for _, n := range names {
-		s, err := scanners.New(n, target, cfg)
-		if err != nil {
-			return nil, err
-		}
-		jobs = append(jobs, scanners.Job{Name: n, Scanner: s, Timeout: timeout})
+	target.ConfigPath, target.Stderr = absPath(o.config), a.redactor.Writer(a.stderr)
+	jobs, err := scanners.NewJobs(names, target, cfg, timeout)
+	if err != nil {
+		return nil, err
 	}
 	in.Waivers = ws
 	in.Release.Time = time.Now().UTC().Truncate(time.Second)

@@ -6,6 +6,8 @@ import (
 	"runtime/debug"
 
 	"github.com/spf13/cobra"
+
+	"github.com/relgate/relgate/scanners"
 )
 
 // version is stamped by the release build (-ldflags "-X main.version=…").
@@ -15,8 +17,6 @@ var version = "dev"
 var libraries = []string{
 	"github.com/open-policy-agent/opa",
 	"github.com/zricethezav/gitleaks/v8",
-	"github.com/google/osv-scanner/v2",
-	"github.com/aquasecurity/trivy",
 	"github.com/pganalyze/pg_query_go/v6",
 }
 
@@ -36,6 +36,14 @@ func (a *app) versionCommand() *cobra.Command {
 						}
 					}
 				}
+			}
+			// trivy and osv-scanner are linked into the helper, whose own
+			// version command lists them; starting it here would double
+			// the cost of this one.
+			if p, err := scanners.FindHelper(); err == nil {
+				fmt.Fprintf(a.stdout, "  %s %s (trivy, osv-scanner: %s version)\n", scanners.HelperName, p, p)
+			} else {
+				fmt.Fprintf(a.stdout, "  %s: %v\n", scanners.HelperName, err)
 			}
 			return nil
 		},

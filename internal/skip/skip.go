@@ -12,6 +12,7 @@
 package skip
 
 import (
+	"encoding/json"
 	"fmt"
 	"path"
 	"path/filepath"
@@ -111,4 +112,33 @@ func match(patterns []string, rel string) bool {
 		}
 	}
 	return false
+}
+
+// wire is how Paths travel to relgate-scanners.
+type wire struct {
+	Dirs  []string `json:"dirs,omitempty"`
+	Files []string `json:"files,omitempty"`
+}
+
+// MarshalJSON writes the cleaned patterns, so that the scanners relgate
+// runs in its helper skip what the others skip.
+func (p *Paths) MarshalJSON() ([]byte, error) {
+	if p == nil {
+		return []byte("null"), nil
+	}
+	return json.Marshal(wire{Dirs: p.dirs, Files: p.files})
+}
+
+// UnmarshalJSON reads patterns written by MarshalJSON, checked again.
+func (p *Paths) UnmarshalJSON(data []byte) error {
+	var w wire
+	if err := json.Unmarshal(data, &w); err != nil {
+		return err
+	}
+	q, err := New(w.Dirs, w.Files)
+	if err != nil {
+		return err
+	}
+	*p = *q
+	return nil
 }

@@ -1,6 +1,7 @@
 package skip_test
 
 import (
+	"encoding/json"
 	"testing"
 
 	"github.com/relgate/relgate/internal/skip"
@@ -47,5 +48,28 @@ func TestPaths(t *testing.T) {
 		if _, err := skip.New(bad[0], bad[1]); err == nil {
 			t.Errorf("New(%q, %q): want an error", bad[0], bad[1])
 		}
+	}
+}
+
+// TestPathsTravelToTheHelper: relgate sends the patterns to
+// relgate-scanners as JSON; they must arrive whole, and bad ones refused.
+func TestPathsTravelToTheHelper(t *testing.T) {
+	p, err := skip.New([]string{"vendor", "**/testdata"}, []string{"**/*.min.js"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := json.Marshal(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var q skip.Paths
+	if err := json.Unmarshal(data, &q); err != nil {
+		t.Fatal(err)
+	}
+	if !q.Dir("vendor") || !q.Dir("a/testdata") || !q.File("web/app.min.js") || q.File("web/app.js") {
+		t.Fatalf("patterns lost on the way: %s -> %+v", data, q)
+	}
+	if err := json.Unmarshal([]byte(`{"dirs":["."]}`), &q); err == nil {
+		t.Fatal("a pattern that skips everything was accepted from JSON")
 	}
 }

@@ -92,8 +92,10 @@ func (a *app) policyTestCommand() *cobra.Command {
 	var format string
 	cmd := &cobra.Command{
 		Use:   "test [DIR…]",
-		Short: "Run the Rego unit tests of the built-in and the given policies",
-		Long: "Run the Rego unit tests (test_* rules) of the built-in and the given policies with OPA's tester.\n" +
+		Short: "Run the Rego unit tests of the given policies (else the built-in ones)",
+		Long: "Run the Rego unit tests (test_* rules) of the given policies with OPA's tester; the built-in policies\n" +
+			"are loaded as the library they build on, and their own tests run only with --all (or when no\n" +
+			"policies are given).\n" +
 			"A failing test shows the expression that failed, its variables and the test's print() output.\n" +
 			"Coverage counts the lines of the given policies (else the built-in ones), test files left out.\n\n" +
 			"Exit codes, as opa test: 0 all tests passed, 1 the policies could not be loaded or compiled,\n" +
@@ -131,6 +133,7 @@ func (a *app) policyTestCommand() *cobra.Command {
 	}
 	po.bind(cmd)
 	f := cmd.Flags()
+	f.BoolVar(&opts.All, "all", false, "run the built-in policies' tests as well as the given ones")
 	f.BoolVar(&opts.Coverage, "coverage", false, "report test coverage of the policies")
 	f.Float64Var(&threshold, "threshold", 0, "fail (exit 2) when coverage is below PCT (implies --coverage)")
 	f.StringVarP(&opts.Run, "run", "r", "", "run only the tests whose full name (data.pkg.test_x) matches REGEX")

@@ -131,6 +131,8 @@ func TestPolicyTestExitCodes(t *testing.T) {
 		stdout string
 		stderr string
 	}{
+		{"the dir's tests only", []string{"policy", "test", acmeDir(t, "1")}, 0, "PASS: 2/2", ""},
+		{"all adds the built-in suite", []string{"policy", "test", acmeDir(t, "1"), "--all", "-v", "--run", `acme|secrets_test\.`}, 0, "data.relgate.rules.secrets_test.", ""},
 		{"failing test", []string{"policy", "test", failing, "--run", "acme"}, 2, "count(ds) == 2", "1 of 2 policy tests failed"},
 		{"print output shown", []string{"policy", "test", failing, "--run", "without_ticket"}, 2, "denies: 1", ""},
 		{"coverage below threshold", []string{"policy", "test", acmeDir(t, "1"), "--threshold", "100", "--run", "with_ticket_passes$"}, 2, "COVERAGE:", "below the threshold 100%"},

@@ -151,18 +151,24 @@ func (a *app) policyLintCommand() *cobra.Command {
 		Use:   "lint [DIR…]",
 		Short: "Compile policies strictly and check relgate's rule contract",
 		Long: "Compile the given policies (else the built-in ones) with OPA's strict compiler and check the\n" +
-			"rule contract: every deny and warn has METADATA with title, custom.id and custom.severity; ids\n" +
-			"are unique, carry a known prefix and do not reuse built-in ids; results carry the contract's\n" +
-			"fields; each rule file has tests. Findings are reported in any report format; exit 1 when one\n" +
-			"is high or worse. For style, run Regal on the policy directory as well (see docs/policies.md).",
+			"rule contract: every deny and warn has METADATA (rule or package scope) with title, custom.id and\n" +
+			"custom.severity; ids are unique, carry a known prefix and do not reuse built-in ids; results carry\n" +
+			"the contract's fields; each rule file has tests. The text format lists the problems as\n" +
+			"FILE:LINE: ID severity: message; the report formats (json, sarif, …) carry them as findings.\n" +
+			"Exit 1 when there is any problem. For style, run Regal as well (see docs/policy-workbench.md).",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			a.ran = true
+			text := gopts.format == "text"
+			if text {
+				gopts.format = "table" // validated below; the text layout is written instead
+			}
 			reports, err := gopts.parseReports()
 			if err != nil {
 				return err
 			}
 			wb, cfgPrefixes, err := po.workbench(cmd.Context(), args)
 			var d *engine.Decision
+			checked := 0
 			if err != nil {
 				var ok bool
 				if d, ok = engine.LintLoadError(err); !ok {
@@ -170,26 +176,50 @@ func (a *app) policyLintCommand() *cobra.Command {
 				}
 			} else {
 				d = wb.Lint(engine.LintOptions{Prefixes: append(slices.Clone(cfgPrefixes), prefixes...)})
+				checked = wb.LintedFiles()
 			}
-			return a.writeDecision(d, report.Options{Version: version, Rules: engine.LintRules}, &gopts, reports)
+			opts := report.Options{Version: version, Rules: engine.LintRules}
+			if !text {
+				err = a.writeDecision(d, opts, &gopts, reports)
+			} else if err = a.writeReportFiles(d, opts, reports); err == nil {
+				err = a.redactor.WriteTo(a.stdout, func(w io.Writer) error { return engine.WriteLintText(w, d, checked) })
+			}
+			if err != nil && !errors.Is(err, errGateFailed) {
+				return err
+			}
+			// Every problem is one to fix, whatever its severity: a
+			// linter that exits 0 on problems is ignored in CI.
+			if len(engine.LintProblems(d)) > 0 {
+				return errGateFailed
+			}
+			return nil
 		},
 	}
 	po.bind(cmd)
 	f := cmd.Flags()
-	f.StringVarP(&gopts.format, "format", "f", "table", "report format on stdout: "+strings.Join(report.Formats(), ", "))
-	f.StringArrayVar(&gopts.reports, "report", nil, "also write a report: FORMAT=PATH (repeatable)")
+	f.StringVarP(&gopts.format, "format", "f", "text", "output format on stdout: text, "+strings.Join(report.Formats(), ", "))
+	f.StringArrayVar(&gopts.reports, "report", nil, "also write a report: FORMAT=PATH (repeatable; a report format)")
 	f.StringArrayVar(&prefixes, "prefix", nil, "a rule id prefix of the team's own, besides policy.id_prefixes (repeatable)")
 	return cmd
 }
 
-// writeDecision writes a decision made outside the gate (policy lint) like
-// judge does, and fails when it fails.
-func (a *app) writeDecision(d *engine.Decision, opts report.Options, o *gateOptions, reports []reportFile) error {
+// writeReportFiles writes the --report files of a decision made outside
+// the gate (policy lint).
+func (a *app) writeReportFiles(d *engine.Decision, opts report.Options, reports []reportFile) error {
 	for _, r := range reports {
 		err := writeFileAtomic(r.path, redacted(a.redactor, func(w io.Writer) error { return report.Write(w, r.format, d, opts) }))
 		if err != nil {
 			return fmt.Errorf("write %s report: %w", r.format, err)
 		}
+	}
+	return nil
+}
+
+// writeDecision writes a decision made outside the gate (policy lint) like
+// judge does, and fails when it fails.
+func (a *app) writeDecision(d *engine.Decision, opts report.Options, o *gateOptions, reports []reportFile) error {
+	if err := a.writeReportFiles(d, opts, reports); err != nil {
+		return err
 	}
 	opts.Color = o.format == "table" && isTerminal(a.stdout) && os.Getenv("NO_COLOR") == ""
 	if err := a.redactor.WriteTo(a.stdout, func(w io.Writer) error { return report.Write(w, o.format, d, opts) }); err != nil {

@@ -23,7 +23,7 @@ func TestWriteLintText(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
-	if err := engine.WriteLintText(&out, wb.Lint(engine.LintOptions{Prefixes: []string{"ACME"}}), wb.LintedFiles()); err != nil {
+	if err := engine.WriteLintText(&out, wb.Lint(engine.LintOptions{Prefixes: []string{"ACME"}}), wb.LintScope()); err != nil {
 		t.Fatal(err)
 	}
 	a, b := filepath.Join(dir, "a.rego"), filepath.Join(dir, "b.rego")
@@ -35,6 +35,7 @@ func TestWriteLintText(t *testing.T) {
 		b + ":8: POL013 low: deny rule ACME002: METADATA has no custom.remediation",
 		"",
 		"5 problems in 2 files",
+		"METADATA of the deny and warn rules: 1 rule-scope, 0 package-scope",
 		"",
 	}, "\n")
 	if out.String() != want {
@@ -46,10 +47,10 @@ func TestWriteLintText(t *testing.T) {
 		t.Fatal(err)
 	}
 	out.Reset()
-	if err := engine.WriteLintText(&out, clean.Lint(engine.LintOptions{}), clean.LintedFiles()); err != nil {
+	if err := engine.WriteLintText(&out, clean.Lint(engine.LintOptions{}), clean.LintScope()); err != nil {
 		t.Fatal(err)
 	}
-	if got := out.String(); !strings.HasPrefix(got, "no problems in ") || clean.LintedFiles() < 10 || !strings.HasSuffix(got, " files\n") {
-		t.Errorf("clean run: %q (%d files)", got, clean.LintedFiles())
+	if got := out.String(); !strings.HasPrefix(got, "no problems in ") || clean.LintScope().Files < 10 || !strings.HasSuffix(got, " rule-scope, 0 package-scope\n") {
+		t.Errorf("clean run: %q (%+v)", got, clean.LintScope())
 	}
 }

@@ -168,7 +168,7 @@ func (a *app) policyLintCommand() *cobra.Command {
 			}
 			wb, cfgPrefixes, err := po.workbench(cmd.Context(), args)
 			var d *engine.Decision
-			checked := 0
+			var checked engine.LintScope
 			if err != nil {
 				var ok bool
 				if d, ok = engine.LintLoadError(err); !ok {
@@ -176,7 +176,7 @@ func (a *app) policyLintCommand() *cobra.Command {
 				}
 			} else {
 				d = wb.Lint(engine.LintOptions{Prefixes: append(slices.Clone(cfgPrefixes), prefixes...)})
-				checked = wb.LintedFiles()
+				checked = wb.LintScope()
 			}
 			opts := report.Options{Version: version, Rules: engine.LintRules}
 			if !text {

@@ -161,7 +161,7 @@ func TestPolicyLintReports(t *testing.T) {
 	out := t.TempDir()
 	code, stdout, stderr := cli(t, "policy", "lint", dir, "--report", "sarif="+filepath.Join(out, "lint.sarif"))
 	want := filepath.Join(dir, "acme.rego") + ":15: POL006 high: rule id ACME001: prefix ACME is not known"
-	if code != exitFail || !strings.HasPrefix(stdout, want) || !strings.HasSuffix(stdout, "\n\n1 problem in 1 file\n") || strings.Contains(stdout, "score") {
+	if code != exitFail || !strings.HasPrefix(stdout, want) || !strings.HasSuffix(stdout, "\n\n1 problem in 1 file\nMETADATA of the deny and warn rules: 1 rule-scope, 0 package-scope\n") || strings.Contains(stdout, "score") {
 		t.Fatalf("unregistered prefix: exit %d, want 1 and %q\n%s\n%s", code, want, stdout, stderr)
 	}
 	var sarif struct {
@@ -195,7 +195,7 @@ func TestPolicyLintReports(t *testing.T) {
 
 	// The team registers its prefix in the config.
 	cfg := writeFile(t, filepath.Join(t.TempDir(), "relgate.yaml"), "policy:\n  id_prefixes: [ACME]\n")
-	if code, stdout, _ := cli(t, "policy", "lint", dir, "--config", cfg); code != 0 || stdout != "no problems in 2 files\n" {
+	if code, stdout, _ := cli(t, "policy", "lint", dir, "--config", cfg); code != 0 || stdout != "no problems in 2 files\nMETADATA of the deny and warn rules: 1 rule-scope, 0 package-scope\n" {
 		t.Errorf("registered prefix: exit %d\n%s", code, stdout)
 	}
 

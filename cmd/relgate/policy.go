@@ -30,11 +30,11 @@ func (e *exitWith) Unwrap() error { return e.err }
 func (a *app) policyCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "policy",
-		Short: "Policy workbench: test, lint and document Rego policies",
+		Short: "Policy workbench: test, lint, document, format and pull Rego policies",
 		Long: "Policy workbench for the teams who write relgate's Rego. DIR… are policy directories or files\n" +
 			"(default: the config's policies); the built-in library is always loaded beside them.",
 	}
-	cmd.AddCommand(a.policyTestCommand(), a.policyLintCommand(), a.policyDocCommand())
+	cmd.AddCommand(a.policyTestCommand(), a.policyLintCommand(), a.policyDocCommand(), a.policyFmtCommand(), a.policyPullCommand())
 	return cmd
 }
 

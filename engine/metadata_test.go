@@ -128,7 +128,7 @@ func TestPackageScopeMetadataWorkbench(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pkgs := wb.Catalogue()
+	pkgs := wb.RuleDocs()
 	if len(pkgs) != 1 || len(pkgs[0].Rules) != 1 {
 		t.Fatalf("catalogue = %+v", pkgs)
 	}
@@ -137,7 +137,7 @@ func TestPackageScopeMetadataWorkbench(t *testing.T) {
 		t.Errorf("rule doc = %+v", r)
 	}
 	var md bytes.Buffer
-	if err := engine.WriteCatalogueMarkdown(&md, pkgs); err != nil || !strings.Contains(md.String(), "(package-scope METADATA)") {
+	if err := engine.WriteRuleDocsMarkdown(&md, pkgs); err != nil || !strings.Contains(md.String(), "(package-scope METADATA)") {
 		t.Errorf("markdown does not say where the METADATA is: %v\n%s", err, md.String())
 	}
 

@@ -12,7 +12,11 @@ import (
 	"github.com/open-policy-agent/opa/v1/ast"
 )
 
-// PackageDoc is one policy package in the catalogue, with its rules.
+// Rule docs are the policy author's reference, `relgate policy doc` and
+// docs/policies.md. Not to be confused with the rule catalog
+// (catalog.go), the data policies read as data.relgate.catalog.
+
+// PackageDoc is one policy package in the rule docs, with its rules.
 type PackageDoc struct {
 	Package     string    `json:"package"`
 	Title       string    `json:"title,omitempty"`
@@ -44,9 +48,9 @@ type RuleVariant struct {
 	Severity string `json:"severity"`
 }
 
-// Catalogue lists every rule with a custom.id in the subject policies (the
+// RuleDocs lists every rule with a custom.id in the subject policies (the
 // user's, or the built-in ones when the user named none), by package.
-func (w *Workbench) Catalogue() []PackageDoc {
+func (w *Workbench) RuleDocs() []PackageDoc {
 	var mods []*ast.Module
 	byName := map[string]*ast.Module{}
 	for _, name := range w.subject() {
@@ -117,8 +121,8 @@ func (w *Workbench) Catalogue() []PackageDoc {
 	return out
 }
 
-// WriteCatalogueJSON writes the catalogue as JSON.
-func WriteCatalogueJSON(w io.Writer, pkgs []PackageDoc) error {
+// WriteRuleDocsJSON writes the rule docs as JSON.
+func WriteRuleDocsJSON(w io.Writer, pkgs []PackageDoc) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(struct {
@@ -126,9 +130,9 @@ func WriteCatalogueJSON(w io.Writer, pkgs []PackageDoc) error {
 	}{pkgs})
 }
 
-// WriteCatalogueMarkdown writes the catalogue as a Markdown page: an index
+// WriteRuleDocsMarkdown writes the rule docs as a Markdown page: an index
 // table, then each package and its rules.
-func WriteCatalogueMarkdown(w io.Writer, pkgs []PackageDoc) error {
+func WriteRuleDocsMarkdown(w io.Writer, pkgs []PackageDoc) error {
 	var b strings.Builder
 	n := 0
 	for _, p := range pkgs {

@@ -242,11 +242,11 @@ func (a *app) policyDocCommand() *cobra.Command {
 			"docs/policies.md is `relgate policy doc`.",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			a.ran = true
-			write := engine.WriteCatalogueMarkdown
+			write := engine.WriteRuleDocsMarkdown
 			switch format {
 			case "markdown":
 			case "json":
-				write = engine.WriteCatalogueJSON
+				write = engine.WriteRuleDocsJSON
 			default:
 				return usage(fmt.Errorf("--format: unknown format %q (known: markdown, json)", format))
 			}
@@ -254,7 +254,7 @@ func (a *app) policyDocCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			pkgs := wb.Catalogue()
+			pkgs := wb.RuleDocs()
 			if output == "" {
 				return write(a.stdout, pkgs)
 			}

@@ -237,8 +237,9 @@ func (a *app) policyDocCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "doc [DIR…]",
 		Short: "Write the catalogue of rules (Markdown or JSON) from their METADATA",
-		Long: "Write the catalogue of every rule of the given policies (else the built-in ones) from METADATA:\n" +
-			"id, title, severity per variant, description, remediation, links and source file.\n" +
+		Long: "Write the catalogue of every rule of the given policies (else the built-in ones) from METADATA, the\n" +
+			"rule's own block or its package's (scope: package; marked so): id, title, severity per variant,\n" +
+			"description, remediation, links and source file.\n" +
 			"docs/policies.md is `relgate policy doc`.",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			a.ran = true

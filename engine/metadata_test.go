@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -185,5 +186,27 @@ func TestPackageScopeMetadataLint(t *testing.T) {
 	p = engine.LintProblems(wb.Lint(engine.LintOptions{Prefixes: []string{"ACME"}}))
 	if len(p) != 1 || p[0].Rule != "POL011" || !strings.Contains(p[0].Message, "relgate.rules.acme.ticket") {
 		t.Errorf("nested package: %+v", p)
+	}
+}
+
+// TestPackageScopeIDCollision: a package-scope id may not take a built-in
+// rule's id, at gating and in lint, as a rule-scope one may not.
+func TestPackageScopeIDCollision(t *testing.T) {
+	dir := t.TempDir()
+	writePolicy(t, filepath.Join(dir, "p.rego"), strings.Replace(ticketPolicy("rego.metadata.chain()"), "id: ACME002", "id: SEC001", 1))
+	_, err := engine.New(context.Background(), engine.Options{Policies: []string{dir}})
+	if err == nil || !strings.Contains(err.Error(), "rule id SEC001 is the built-in rule") {
+		t.Errorf("gating: err = %v", err)
+	}
+	wb, err := engine.LoadWorkbench(context.Background(), engine.WorkbenchOptions{Paths: []string{dir}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, p := range engine.LintProblems(wb.Lint(engine.LintOptions{})) {
+		ids = append(ids, p.Rule)
+	}
+	if !slices.Contains(ids, "POL008") {
+		t.Errorf("lint: %v, want POL008", ids)
 	}
 }

@@ -42,7 +42,7 @@ func configReference(t *testing.T, schema []byte) []byte {
 	var b bytes.Buffer
 	b.WriteString("# `.relgate.yaml` reference\n\n")
 	b.WriteString("Generated from [schema/config.schema.json](../schema/config.schema.json) (itself generated from\n")
-	b.WriteString("`config/config.go`) by `go test ./config -run Reference -update`; a test fails when it is stale.\n")
+	b.WriteString("the Go types in `config/`) by `go test ./config -run Reference -update`; a test fails when it is stale.\n")
 	b.WriteString("Unknown keys are errors naming the file and line. Thresholds left unset take the built-in\n")
 	b.WriteString("defaults in `policies/lib/defaults.rego`.\n")
 	var walk func(path string, n *schemaNode)

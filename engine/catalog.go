@@ -15,17 +15,13 @@ import (
 // severity even when no finding of the rule is there to say it.
 func ruleCatalog(c *ast.Compiler) map[string]any {
 	out := map[string]any{}
-	for _, ref := range c.GetAnnotationSet().Flatten() {
-		a := ref.Annotations
-		if a == nil || a.Scope != "rule" {
-			continue
-		}
-		id, _ := a.Custom["id"].(string)
+	for _, rm := range ruleMetadata(c.GetAnnotationSet(), c.Modules) {
+		a, id := rm.ann, rm.id
 		if id == "" {
 			continue
 		}
 		sev, _ := a.Custom["severity"].(string)
-		pkg := ref.Path
+		pkg := rm.path
 		if len(pkg) > 1 {
 			pkg = pkg[:len(pkg)-1]
 		}
@@ -46,7 +42,7 @@ func checkIDCollisions(builtin, user map[string]*ast.Module) error {
 	own := map[string]string{}
 	for _, m := range builtin {
 		for _, a := range m.Annotations {
-			if id, _ := a.Custom["id"].(string); id != "" && a.Scope == "rule" {
+			if id, _ := a.Custom["id"].(string); id != "" && (a.Scope == scopeRule || a.Scope == scopePackage) {
 				own[id] = a.Title
 			}
 		}
@@ -55,7 +51,7 @@ func checkIDCollisions(builtin, user map[string]*ast.Module) error {
 	for _, name := range slices.Sorted(maps.Keys(user)) {
 		for _, a := range user[name].Annotations {
 			id, _ := a.Custom["id"].(string)
-			if title, taken := own[id]; taken && a.Scope == "rule" {
+			if title, taken := own[id]; taken && (a.Scope == scopeRule || a.Scope == scopePackage) {
 				errs = append(errs, ast.NewError(ast.CompileErr, a.Location, "rule id %s is the built-in rule %q: give the rule an id of the team's own prefix", id, title))
 			}
 		}

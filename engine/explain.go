@@ -58,13 +58,9 @@ type explainTarget struct {
 
 func (e *Engine) explainTargets(name string) []explainTarget {
 	var out []explainTarget
-	for _, ar := range e.compiler.GetAnnotationSet().Flatten() {
-		a, r := ar.Annotations, ar.GetRule()
-		if a == nil || r == nil || a.Scope != "rule" {
-			continue
-		}
-		if id, _ := a.Custom["id"].(string); id == name {
-			out = append(out, explainTarget{id: id, title: a.Title, rule: r, ref: ruleDocRef(r)})
+	for _, rm := range ruleMetadata(e.compiler.GetAnnotationSet(), e.compiler.Modules) {
+		if rm.id == name {
+			out = append(out, explainTarget{id: rm.id, title: rm.ann.Title, rule: rm.rule, ref: ruleDocRef(rm.rule)})
 		}
 	}
 	if len(out) > 0 {

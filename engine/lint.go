@@ -24,7 +24,7 @@ var LintRules = []RuleInfo{
 		Remediation: "Fix the reported expression; `opa check --strict` reports the same."},
 	{ID: "POL002", Title: "deny or warn rule without METADATA", Severity: "high", Package: "relgate.lint",
 		Description: "Every deny and warn rule carries a METADATA block: the reports, SARIF rules and the policy catalogue are written from it.",
-		Remediation: "Add a `# METADATA` comment block right above the rule with title and custom.id, custom.severity, custom.remediation."},
+		Remediation: "Add a `# METADATA` comment block right above the rule with title and custom.id, custom.severity, custom.remediation; or, for one rule id per package, a block with `scope: package` above `package`."},
 	{ID: "POL003", Title: "Rule METADATA has no custom.id", Severity: "high", Package: "relgate.lint",
 		Description: "A rule id (custom.id, e.g. SEC001) is the stable name waivers, baselines and SARIF use for the rule's findings.",
 		Remediation: "Add `custom: {id: PREFIX001}` to the METADATA block."},
@@ -44,13 +44,13 @@ var LintRules = []RuleInfo{
 		Description: "A user rule reuses the id of a built-in rule, so its findings, waivers and SARIF rule would be mistaken for the built-in one.",
 		Remediation: "Give the rule an id of the team's own prefix."},
 	{ID: "POL009", Title: "Result without the contract's fields", Severity: "medium", Package: "relgate.lint",
-		Description: "A deny or warn result should be built with lib.finding(rego.metadata.rule(), {msg, location, fingerprint}); a plain string or an object without msg is normalised by relgate.main but loses its id, severity and location.",
+		Description: "A deny or warn result should be built with lib.finding(rego.metadata.rule(), {msg, location, fingerprint}) (rego.metadata.chain() under package-scope METADATA, which rego.metadata.rule() does not see); a plain string or an object without msg is normalised by relgate.main but loses its id, severity and location.",
 		Remediation: "Build the result with `lib.finding(rego.metadata.rule(), {\"msg\": …, \"location\": …, \"fingerprint\": …})` (import data.relgate.lib)."},
 	{ID: "POL010", Title: "deny or warn is not a multi-value rule", Severity: "high", Package: "relgate.lint",
 		Description: "relgate.main iterates deny and warn as sets: `deny contains v if { … }`. A boolean or single-value rule reports nothing.",
 		Remediation: "Write the rule as `deny contains v if { … }`."},
 	{ID: "POL011", Title: "deny or warn outside relgate.rules", Severity: "medium", Package: "relgate.lint",
-		Description: "relgate gates on the rules of packages under relgate.rules only; a deny or warn elsewhere is never evaluated.",
+		Description: "relgate gates on the rules of the packages relgate.rules.<area> only (one level: relgate.rules.a.b is not read); a deny or warn elsewhere is never evaluated.",
 		Remediation: "Move the rule to a package relgate.rules.<area>."},
 	{ID: "POL012", Title: "Rule file without tests", Severity: "medium", Package: "relgate.lint",
 		Description: "Each rule file has a _test.rego beside it with a passing and a failing input per rule, so `relgate policy test` proves it.",
@@ -85,6 +85,7 @@ type ruleDef struct {
 	rule   *ast.Rule
 	ann    *ast.Annotations
 	id     string
+	scope  string // of the METADATA the id came from
 }
 
 // Lint checks the subject policies (the user's, or the built-in ones when
@@ -187,14 +188,21 @@ func (l *linter) contract() []ruleDef {
 		mods = append(mods, l.w.Modules[n])
 	}
 	as, _ := ast.BuildAnnotationSet(mods) // errors are the compiler's (POL001)
+	metas := map[*ast.Rule]ruleMeta{}
+	for _, rm := range ruleMetadata(as, l.w.Modules) {
+		metas[rm.rule] = rm
+	}
 	for _, name := range names {
 		m := l.w.Modules[name]
 		if isTestFile(name) {
 			continue
 		}
 		pkg := strings.TrimPrefix(m.Package.Path.String(), "data.")
-		gated := strings.HasPrefix(pkg, "relgate.rules.")
-		if !gated && strings.HasPrefix(pkg, "relgate.") {
+		// relgate.main reads data.relgate.rules[area].deny: one level, so a
+		// deeper package's rules are never evaluated.
+		area, under := strings.CutPrefix(pkg, "relgate.rules.")
+		gated := under && !strings.Contains(area, ".")
+		if !gated && !under && strings.HasPrefix(pkg, "relgate.") {
 			// relgate's own entry points (relgate.main, relgate.admission)
 			// answer other queries, with contracts of their own.
 			continue
@@ -207,13 +215,8 @@ func (l *linter) contract() []ruleDef {
 			}
 			hasRules = true
 			def := ruleDef{module: name, pkg: pkg, rule: r}
-			if as != nil {
-				for _, a := range as.GetRuleScope(r) {
-					def.ann = a
-				}
-			}
-			if def.ann != nil {
-				def.id, _ = def.ann.Custom["id"].(string)
+			if rm, ok := metas[r]; ok {
+				def.ann, def.id, def.scope = rm.ann, rm.id, rm.scope
 			}
 			all = append(all, def)
 			if l.subject[name] {
@@ -250,7 +253,7 @@ func (l *linter) checkRule(def ruleDef, kind string, gated bool) {
 	}
 	if !gated {
 		// A conftest-style package: the other checks would only repeat it.
-		l.add("POL011", file, row, "%s in package %s is never evaluated: relgate gates on relgate.rules.* only", kind, def.pkg)
+		l.add("POL011", file, row, "%s in package %s is never evaluated: relgate gates on the packages relgate.rules.<area>, one level deep", kind, def.pkg)
 		return
 	}
 	if r.Head.RuleKind() != ast.MultiValue || len(r.Head.Ref()) != 1 {
@@ -276,6 +279,11 @@ func (l *linter) checkRule(def ruleDef, kind string, gated bool) {
 	}
 	if msg := resultProblem(r); msg != "" {
 		l.add("POL009", file, row, "%s: %s", label, msg)
+	}
+	if def.scope == scopePackage && callsMetadataRule(r) {
+		// rego.metadata.rule() sees the rule's own block only: lib.finding
+		// would get no id and the rule would report nothing, silently.
+		l.add("POL009", file, row, "%s: its METADATA is package-scope, which rego.metadata.rule() does not see; pass rego.metadata.chain() to lib.finding", label)
 	}
 }
 
@@ -309,6 +317,26 @@ func resultProblem(r *ast.Rule) string {
 		}
 	}
 	return ""
+}
+
+// callsMetadataRule reports whether a rule calls rego.metadata.rule().
+func callsMetadataRule(r *ast.Rule) bool {
+	found := false
+	ast.WalkTerms(r, func(t *ast.Term) bool {
+		if c, ok := t.Value.(ast.Call); ok && c[0].Value.Compare(ast.RegoMetadataRule.Ref()) == 0 {
+			found = true
+		}
+		return found
+	})
+	if !found {
+		ast.WalkExprs(r, func(e *ast.Expr) bool {
+			if e.IsCall() && e.Operator().Equal(ast.RegoMetadataRule.Ref()) {
+				found = true
+			}
+			return found
+		})
+	}
+	return found
 }
 
 // assignedTo finds the term a body assigns to v (v := x or v = x).

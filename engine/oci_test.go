@@ -87,7 +87,7 @@ func TestOCIBundle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if pkgs := wb.Catalogue(); len(pkgs) != 1 || pkgs[0].Rules[0].ID != "ACME001" {
+	if pkgs := wb.RuleDocs(); len(pkgs) != 1 || pkgs[0].Rules[0].ID != "ACME001" {
 		t.Errorf("catalogue of the pulled bundle: %+v", pkgs)
 	}
 

@@ -148,18 +148,15 @@ func policyDigest(modules map[string]*ast.Module, data map[string]any) (string, 
 	return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// rulesFromAnnotations collects the METADATA of every rule with a custom.id.
+// rulesFromAnnotations collects the METADATA of every rule with a custom.id,
+// its own or its package's.
 // A rule id defined by several rules (deny in one environment, warn in
 // another) is listed once, from its first definition.
 func rulesFromAnnotations(c *ast.Compiler) []RuleInfo {
 	seen := map[string]bool{}
 	var out []RuleInfo
-	for _, ref := range c.GetAnnotationSet().Flatten() {
-		a := ref.Annotations
-		if a == nil || a.Scope != "rule" {
-			continue
-		}
-		id, _ := a.Custom["id"].(string)
+	for _, rm := range ruleMetadata(c.GetAnnotationSet(), c.Modules) {
+		a, id := rm.ann, rm.id
 		if id == "" || seen[id] {
 			continue
 		}
@@ -179,7 +176,7 @@ func rulesFromAnnotations(c *ast.Compiler) []RuleInfo {
 		for _, rr := range a.RelatedResources {
 			ri.RelatedResources = append(ri.RelatedResources, rr.Ref.String())
 		}
-		pkg := ref.Path
+		pkg := rm.path
 		if len(pkg) > 1 {
 			pkg = pkg[:len(pkg)-1]
 		}

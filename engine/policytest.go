@@ -22,6 +22,11 @@ import (
 type TestOptions struct {
 	// Run keeps only the tests whose full name (data.pkg.test_x) matches.
 	Run string
+	// All runs the built-in suite beside the user's tests. Without it, a
+	// workbench with user policies runs only the user's tests: the built-in
+	// policies are loaded as the library they build on, and their hundreds
+	// of tests would bury the author's few.
+	All bool
 	// Coverage measures which policy lines the tests evaluate.
 	Coverage bool
 	// Timeout bounds each test; zero means 5s, as opa test.
@@ -45,8 +50,9 @@ type TestSummary struct {
 // Failed reports whether any test failed or errored.
 func (s TestSummary) Failed() bool { return s.Fail+s.Error > 0 }
 
-// Test runs the Rego unit tests with OPA's tester: all of them, built-in
-// and the user's, since user policies build on the built-in library. A
+// Test runs the Rego unit tests with OPA's tester: the user's (or, when
+// the user named no policies, the built-in ones), or all with opts.All. The
+// built-in policies are always compiled, since user policies build on them. A
 // failing test is run again with tracing, so the report shows the
 // expression that failed and the values of its variables; print() output is
 // captured per test. Compile errors are *PolicyError.
@@ -126,7 +132,7 @@ func (w *Workbench) runTests(ctx context.Context, opts TestOptions, filter strin
 	r := tester.NewRunner().
 		SetCompiler(compiler).
 		SetStore(inmem.NewFromObject(store)).
-		SetModules(w.Modules).
+		SetModules(w.testModules(opts.All)).
 		CapturePrintOutput(true).
 		RaiseBuiltinErrors(true).
 		EnableTracing(trace).
@@ -153,6 +159,23 @@ func (w *Workbench) runTests(ctx context.Context, opts TestOptions, filter strin
 			cmp.Compare(a.Package+"."+a.Name, b.Package+"."+b.Name))
 	})
 	return out, nil
+}
+
+// testModules are the modules a test run compiles: every policy, and the
+// test files of the subject (all test files when all is set). Leaving the
+// other test files out, rather than filtering results, means a broken
+// built-in test cannot fail the author's run.
+func (w *Workbench) testModules(all bool) map[string]*ast.Module {
+	if all || !w.UserOnly() {
+		return w.Modules
+	}
+	out := make(map[string]*ast.Module, len(w.Modules))
+	for name, m := range w.Modules {
+		if w.User[name] || !isTestFile(name) {
+			out[name] = m
+		}
+	}
+	return out
 }
 
 // coverage is the share of the subject policies' lines the tests evaluated.

@@ -84,8 +84,10 @@ func TestPolicyTest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sum.Failed() || sum.Pass < 50 {
-		t.Fatalf("summary %+v (built-in and user tests all run)\n%s", sum, out.String())
+	// The author's two tests alone: the built-in policies are compiled as
+	// the library, their tests are not run.
+	if sum.Failed() || sum.Pass != 2 || sum.Skip+sum.Error != 0 {
+		t.Fatalf("summary %+v, want the user's 2 tests alone\n%s", sum, out.String())
 	}
 	// unused_helper is never evaluated: coverage of the user's policy only.
 	if sum.Coverage == nil || *sum.Coverage >= 100 || *sum.Coverage < 50 {
@@ -93,6 +95,18 @@ func TestPolicyTest(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "acme.rego: ") || strings.Contains(out.String(), "policies/rules/secrets.rego") {
 		t.Errorf("coverage lists other files than the user's:\n%s", out.String())
+	}
+
+	// --all adds the built-in suite.
+	out.Reset()
+	sum, err = wb.Test(context.Background(), engine.TestOptions{Out: &out, All: true, Verbose: true})
+	if err != nil || sum.Failed() || sum.Pass < 50 {
+		t.Fatalf("--all: %+v, %v\n%s", sum, err, out.String())
+	}
+	for _, want := range []string{"data.relgate.rules.acme_test.test_release_with_ticket_passes", "data.relgate.rules.secrets_test."} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("--all does not run %s:\n%s", want, out.String())
+		}
 	}
 
 	// --run narrows the tests by full name.
@@ -141,6 +155,20 @@ func TestPolicyTestFailure(t *testing.T) {
 	var results []map[string]any
 	if err := json.Unmarshal(out.Bytes(), &results); err != nil || len(results) != 2 {
 		t.Fatalf("json report: %v\n%s", err, out.String())
+	}
+}
+
+// TestPolicyTestBuiltin: with no user policies the subject is the
+// built-in library, and its suite runs.
+func TestPolicyTestBuiltin(t *testing.T) {
+	wb, err := engine.LoadWorkbench(context.Background(), engine.WorkbenchOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	sum, err := wb.Test(context.Background(), engine.TestOptions{Out: &out, Run: `rules\.secrets_test\.`})
+	if err != nil || sum.Failed() || sum.Pass == 0 {
+		t.Fatalf("built-in suite: %+v, %v\n%s", sum, err, out.String())
 	}
 }
 

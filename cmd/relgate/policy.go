@@ -30,11 +30,11 @@ func (e *exitWith) Unwrap() error { return e.err }
 func (a *app) policyCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "policy",
-		Short: "Policy workbench: test, lint and document Rego policies",
+		Short: "Policy workbench: test, lint, document, format and pull Rego policies",
 		Long: "Policy workbench for the teams who write relgate's Rego. DIR… are policy directories or files\n" +
 			"(default: the config's policies); the built-in library is always loaded beside them.",
 	}
-	cmd.AddCommand(a.policyTestCommand(), a.policyLintCommand(), a.policyDocCommand())
+	cmd.AddCommand(a.policyTestCommand(), a.policyLintCommand(), a.policyDocCommand(), a.policyFmtCommand(), a.policyPullCommand())
 	return cmd
 }
 
@@ -92,8 +92,10 @@ func (a *app) policyTestCommand() *cobra.Command {
 	var format string
 	cmd := &cobra.Command{
 		Use:   "test [DIR…]",
-		Short: "Run the Rego unit tests of the built-in and the given policies",
-		Long: "Run the Rego unit tests (test_* rules) of the built-in and the given policies with OPA's tester.\n" +
+		Short: "Run the Rego unit tests of the given policies (else the built-in ones)",
+		Long: "Run the Rego unit tests (test_* rules) of the given policies with OPA's tester; the built-in policies\n" +
+			"are loaded as the library they build on, and their own tests run only with --all (or when no\n" +
+			"policies are given).\n" +
 			"A failing test shows the expression that failed, its variables and the test's print() output.\n" +
 			"Coverage counts the lines of the given policies (else the built-in ones), test files left out.\n\n" +
 			"Exit codes, as opa test: 0 all tests passed, 1 the policies could not be loaded or compiled,\n" +
@@ -131,6 +133,7 @@ func (a *app) policyTestCommand() *cobra.Command {
 	}
 	po.bind(cmd)
 	f := cmd.Flags()
+	f.BoolVar(&opts.All, "all", false, "run the built-in policies' tests as well as the given ones")
 	f.BoolVar(&opts.Coverage, "coverage", false, "report test coverage of the policies")
 	f.Float64Var(&threshold, "threshold", 0, "fail (exit 2) when coverage is below PCT (implies --coverage)")
 	f.StringVarP(&opts.Run, "run", "r", "", "run only the tests whose full name (data.pkg.test_x) matches REGEX")
@@ -148,18 +151,24 @@ func (a *app) policyLintCommand() *cobra.Command {
 		Use:   "lint [DIR…]",
 		Short: "Compile policies strictly and check relgate's rule contract",
 		Long: "Compile the given policies (else the built-in ones) with OPA's strict compiler and check the\n" +
-			"rule contract: every deny and warn has METADATA with title, custom.id and custom.severity; ids\n" +
-			"are unique, carry a known prefix and do not reuse built-in ids; results carry the contract's\n" +
-			"fields; each rule file has tests. Findings are reported in any report format; exit 1 when one\n" +
-			"is high or worse. For style, run Regal on the policy directory as well (see docs/policies.md).",
+			"rule contract: every deny and warn has METADATA (rule or package scope) with title, custom.id and\n" +
+			"custom.severity; ids are unique, carry a known prefix and do not reuse built-in ids; results carry\n" +
+			"the contract's fields; each rule file has tests. The text format lists the problems as\n" +
+			"FILE:LINE: ID severity: message; the report formats (json, sarif, …) carry them as findings.\n" +
+			"Exit 1 when there is any problem. For style, run Regal as well (see docs/policy-workbench.md).",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			a.ran = true
+			text := gopts.format == "text"
+			if text {
+				gopts.format = "table" // validated below; the text layout is written instead
+			}
 			reports, err := gopts.parseReports()
 			if err != nil {
 				return err
 			}
 			wb, cfgPrefixes, err := po.workbench(cmd.Context(), args)
 			var d *engine.Decision
+			var checked engine.LintScope
 			if err != nil {
 				var ok bool
 				if d, ok = engine.LintLoadError(err); !ok {
@@ -167,26 +176,50 @@ func (a *app) policyLintCommand() *cobra.Command {
 				}
 			} else {
 				d = wb.Lint(engine.LintOptions{Prefixes: append(slices.Clone(cfgPrefixes), prefixes...)})
+				checked = wb.LintScope()
 			}
-			return a.writeDecision(d, report.Options{Version: version, Rules: engine.LintRules}, &gopts, reports)
+			opts := report.Options{Version: version, Rules: engine.LintRules}
+			if !text {
+				err = a.writeDecision(d, opts, &gopts, reports)
+			} else if err = a.writeReportFiles(d, opts, reports); err == nil {
+				err = a.redactor.WriteTo(a.stdout, func(w io.Writer) error { return engine.WriteLintText(w, d, checked) })
+			}
+			if err != nil && !errors.Is(err, errGateFailed) {
+				return err
+			}
+			// Every problem is one to fix, whatever its severity: a
+			// linter that exits 0 on problems is ignored in CI.
+			if len(engine.LintProblems(d)) > 0 {
+				return errGateFailed
+			}
+			return nil
 		},
 	}
 	po.bind(cmd)
 	f := cmd.Flags()
-	f.StringVarP(&gopts.format, "format", "f", "table", "report format on stdout: "+strings.Join(report.Formats(), ", "))
-	f.StringArrayVar(&gopts.reports, "report", nil, "also write a report: FORMAT=PATH (repeatable)")
+	f.StringVarP(&gopts.format, "format", "f", "text", "output format on stdout: text, "+strings.Join(report.Formats(), ", "))
+	f.StringArrayVar(&gopts.reports, "report", nil, "also write a report: FORMAT=PATH (repeatable; a report format)")
 	f.StringArrayVar(&prefixes, "prefix", nil, "a rule id prefix of the team's own, besides policy.id_prefixes (repeatable)")
 	return cmd
 }
 
-// writeDecision writes a decision made outside the gate (policy lint) like
-// judge does, and fails when it fails.
-func (a *app) writeDecision(d *engine.Decision, opts report.Options, o *gateOptions, reports []reportFile) error {
+// writeReportFiles writes the --report files of a decision made outside
+// the gate (policy lint).
+func (a *app) writeReportFiles(d *engine.Decision, opts report.Options, reports []reportFile) error {
 	for _, r := range reports {
 		err := writeFileAtomic(r.path, redacted(a.redactor, func(w io.Writer) error { return report.Write(w, r.format, d, opts) }))
 		if err != nil {
 			return fmt.Errorf("write %s report: %w", r.format, err)
 		}
+	}
+	return nil
+}
+
+// writeDecision writes a decision made outside the gate (policy lint) like
+// judge does, and fails when it fails.
+func (a *app) writeDecision(d *engine.Decision, opts report.Options, o *gateOptions, reports []reportFile) error {
+	if err := a.writeReportFiles(d, opts, reports); err != nil {
+		return err
 	}
 	opts.Color = o.format == "table" && isTerminal(a.stdout) && os.Getenv("NO_COLOR") == ""
 	if err := a.redactor.WriteTo(a.stdout, func(w io.Writer) error { return report.Write(w, o.format, d, opts) }); err != nil {
@@ -204,16 +237,17 @@ func (a *app) policyDocCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "doc [DIR…]",
 		Short: "Write the catalogue of rules (Markdown or JSON) from their METADATA",
-		Long: "Write the catalogue of every rule of the given policies (else the built-in ones) from METADATA:\n" +
-			"id, title, severity per variant, description, remediation, links and source file.\n" +
+		Long: "Write the catalogue of every rule of the given policies (else the built-in ones) from METADATA, the\n" +
+			"rule's own block or its package's (scope: package; marked so): id, title, severity per variant,\n" +
+			"description, remediation, links and source file.\n" +
 			"docs/policies.md is `relgate policy doc`.",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			a.ran = true
-			write := engine.WriteCatalogueMarkdown
+			write := engine.WriteRuleDocsMarkdown
 			switch format {
 			case "markdown":
 			case "json":
-				write = engine.WriteCatalogueJSON
+				write = engine.WriteRuleDocsJSON
 			default:
 				return usage(fmt.Errorf("--format: unknown format %q (known: markdown, json)", format))
 			}
@@ -221,7 +255,7 @@ func (a *app) policyDocCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			pkgs := wb.Catalogue()
+			pkgs := wb.RuleDocs()
 			if output == "" {
 				return write(a.stdout, pkgs)
 			}

@@ -131,6 +131,8 @@ func TestPolicyTestExitCodes(t *testing.T) {
 		stdout string
 		stderr string
 	}{
+		{"the dir's tests only", []string{"policy", "test", acmeDir(t, "1")}, 0, "PASS: 2/2", ""},
+		{"all adds the built-in suite", []string{"policy", "test", acmeDir(t, "1"), "--all", "-v", "--run", `acme|secrets_test\.`}, 0, "data.relgate.rules.secrets_test.", ""},
 		{"failing test", []string{"policy", "test", failing, "--run", "acme"}, 2, "count(ds) == 2", "1 of 2 policy tests failed"},
 		{"print output shown", []string{"policy", "test", failing, "--run", "without_ticket"}, 2, "denies: 1", ""},
 		{"coverage below threshold", []string{"policy", "test", acmeDir(t, "1"), "--threshold", "100", "--run", "with_ticket_passes$"}, 2, "COVERAGE:", "below the threshold 100%"},
@@ -158,8 +160,9 @@ func TestPolicyLintReports(t *testing.T) {
 	dir := acmeDir(t, "1")
 	out := t.TempDir()
 	code, stdout, stderr := cli(t, "policy", "lint", dir, "--report", "sarif="+filepath.Join(out, "lint.sarif"))
-	if code != exitFail || !strings.Contains(stdout, "POL006") {
-		t.Fatalf("unregistered prefix: exit %d\n%s\n%s", code, stdout, stderr)
+	want := filepath.Join(dir, "acme.rego") + ":15: POL006 high: rule id ACME001: prefix ACME is not known"
+	if code != exitFail || !strings.HasPrefix(stdout, want) || !strings.HasSuffix(stdout, "\n\n1 problem in 1 file\nMETADATA of the deny and warn rules: 1 rule-scope, 0 package-scope\n") || strings.Contains(stdout, "score") {
+		t.Fatalf("unregistered prefix: exit %d, want 1 and %q\n%s\n%s", code, want, stdout, stderr)
 	}
 	var sarif struct {
 		Runs []struct {
@@ -192,8 +195,15 @@ func TestPolicyLintReports(t *testing.T) {
 
 	// The team registers its prefix in the config.
 	cfg := writeFile(t, filepath.Join(t.TempDir(), "relgate.yaml"), "policy:\n  id_prefixes: [ACME]\n")
-	if code, stdout, _ := cli(t, "policy", "lint", dir, "--config", cfg); code != 0 {
+	if code, stdout, _ := cli(t, "policy", "lint", dir, "--config", cfg); code != 0 || stdout != "no problems in 2 files\nMETADATA of the deny and warn rules: 1 rule-scope, 0 package-scope\n" {
 		t.Errorf("registered prefix: exit %d\n%s", code, stdout)
+	}
+
+	// A low-severity problem is a problem too: exit 1.
+	low := acmeDir(t, "1")
+	writeFile(t, filepath.Join(low, "acme.rego"), strings.Replace(acmePolicy, "#   remediation: Label the release with its ticket, e.g. CHG-1234.\n", "", 1))
+	if code, stdout, _ := cli(t, "policy", "lint", low, "--prefix", "ACME"); code != exitFail || !strings.Contains(stdout, "POL013 low") {
+		t.Errorf("low-severity problem: exit %d\n%s", code, stdout)
 	}
 
 	syntax := writeFile(t, filepath.Join(t.TempDir(), "s", "s.rego"), "package relgate.rules.s\n\ndeny contains x if {\n")

@@ -21,7 +21,7 @@ func TestPoliciesDocGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	var got bytes.Buffer
-	if err := engine.WriteCatalogueMarkdown(&got, wb.Catalogue()); err != nil {
+	if err := engine.WriteRuleDocsMarkdown(&got, wb.RuleDocs()); err != nil {
 		t.Fatal(err)
 	}
 	path := filepath.Join("..", "docs", "policies.md")
@@ -39,12 +39,12 @@ func TestPoliciesDocGolden(t *testing.T) {
 	}
 }
 
-func TestCatalogue(t *testing.T) {
+func TestRuleDocs(t *testing.T) {
 	wb, err := engine.LoadWorkbench(context.Background(), engine.WorkbenchOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	pkgs := wb.Catalogue()
+	pkgs := wb.RuleDocs()
 	ids := map[string]engine.RuleDoc{}
 	for _, p := range pkgs {
 		for _, r := range p.Rules {
@@ -67,7 +67,7 @@ func TestCatalogue(t *testing.T) {
 		}
 	}
 	var js bytes.Buffer
-	if err := engine.WriteCatalogueJSON(&js, pkgs); err != nil {
+	if err := engine.WriteRuleDocsJSON(&js, pkgs); err != nil {
 		t.Fatal(err)
 	}
 	var doc struct {
@@ -79,10 +79,10 @@ func TestCatalogue(t *testing.T) {
 }
 
 // The catalogue's count reads as English for one rule in one package.
-func TestCatalogueCountsInEnglish(t *testing.T) {
+func TestRuleDocsCountsInEnglish(t *testing.T) {
 	one := []engine.PackageDoc{{Package: "relgate.rules.x", Rules: []engine.RuleDoc{{ID: "X001", Title: "t", Variants: []engine.RuleVariant{{Kind: "deny", Severity: "high"}}, File: "x.rego", Line: 1}}}}
 	var b bytes.Buffer
-	if err := engine.WriteCatalogueMarkdown(&b, one); err != nil {
+	if err := engine.WriteRuleDocsMarkdown(&b, one); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(b.String(), "\n1 rule in 1 package, from each rule's METADATA.") {
@@ -90,7 +90,7 @@ func TestCatalogueCountsInEnglish(t *testing.T) {
 	}
 	two := append(one, engine.PackageDoc{Package: "relgate.rules.y", Rules: one[0].Rules})
 	b.Reset()
-	if err := engine.WriteCatalogueMarkdown(&b, two); err != nil {
+	if err := engine.WriteRuleDocsMarkdown(&b, two); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(b.String(), "\n2 rules in 2 packages, from") {

@@ -12,7 +12,11 @@ import (
 	"github.com/open-policy-agent/opa/v1/ast"
 )
 
-// PackageDoc is one policy package in the catalogue, with its rules.
+// Rule docs are the policy author's reference, `relgate policy doc` and
+// docs/policies.md. Not to be confused with the rule catalog
+// (catalog.go), the data policies read as data.relgate.catalog.
+
+// PackageDoc is one policy package in the rule docs, with its rules.
 type PackageDoc struct {
 	Package     string    `json:"package"`
 	Title       string    `json:"title,omitempty"`
@@ -30,8 +34,11 @@ type RuleDoc struct {
 	Remediation      string        `json:"remediation,omitempty"`
 	Variants         []RuleVariant `json:"variants"`
 	RelatedResources []string      `json:"related_resources,omitempty"`
-	File             string        `json:"file"`
-	Line             int           `json:"line"`
+	// Metadata says where the id was found: "rule" (the METADATA block
+	// above the rule) or "package" (scope: package, one id per package).
+	Metadata string `json:"metadata"`
+	File     string `json:"file"`
+	Line     int    `json:"line"`
 }
 
 // RuleVariant is one rule that reports under the id: its kind (deny, warn
@@ -41,13 +48,15 @@ type RuleVariant struct {
 	Severity string `json:"severity"`
 }
 
-// Catalogue lists every rule with a custom.id in the subject policies (the
+// RuleDocs lists every rule with a custom.id in the subject policies (the
 // user's, or the built-in ones when the user named none), by package.
-func (w *Workbench) Catalogue() []PackageDoc {
+func (w *Workbench) RuleDocs() []PackageDoc {
 	var mods []*ast.Module
+	byName := map[string]*ast.Module{}
 	for _, name := range w.subject() {
 		if !isTestFile(name) {
 			mods = append(mods, w.Modules[name])
+			byName[name] = w.Modules[name]
 		}
 	}
 	as, _ := ast.BuildAnnotationSet(mods)
@@ -62,42 +71,40 @@ func (w *Workbench) Catalogue() []PackageDoc {
 		}
 		return pkgs[name]
 	}
-	rules := map[string]*RuleDoc{}
 	for _, ref := range as.Flatten() {
-		a := ref.Annotations
-		switch {
-		case a == nil:
-		case a.Scope == "package" || a.Scope == "subpackages":
+		if a := ref.Annotations; a != nil && (a.Scope == "package" || a.Scope == "subpackages") {
 			p := pkgOf(ref.Path)
 			p.Title, p.Description = cmp.Or(p.Title, a.Title), cmp.Or(p.Description, strings.TrimSpace(a.Description))
-		case a.Scope == "rule":
-			id, _ := a.Custom["id"].(string)
-			if id == "" {
-				continue
-			}
-			sev, _ := a.Custom["severity"].(string)
-			kind := ref.Path[len(ref.Path)-1].Value
-			variant := RuleVariant{Kind: strings.Trim(kind.String(), `"`), Severity: sev}
-			if r := rules[id]; r != nil {
-				if !slices.Contains(r.Variants, variant) {
-					r.Variants = append(r.Variants, variant)
-				}
-				continue
-			}
-			r := &RuleDoc{ID: id, Title: a.Title, Description: strings.TrimSpace(a.Description), Variants: []RuleVariant{variant}}
-			if rem, ok := a.Custom["remediation"].(string); ok {
-				r.Remediation = strings.TrimSpace(rem)
-			}
-			for _, rr := range a.RelatedResources {
-				r.RelatedResources = append(r.RelatedResources, rr.Ref.String())
-			}
-			if a.Location != nil {
-				r.File, r.Line = a.Location.File, a.Location.Row
-			}
-			rules[id] = r
-			p := pkgOf(ref.Path[:len(ref.Path)-1])
-			p.Rules = append(p.Rules, RuleDoc{ID: id}) // filled below, once all variants are known
 		}
+	}
+	rules := map[string]*RuleDoc{}
+	for _, rm := range ruleMetadata(as, byName) {
+		a, id := rm.ann, rm.id
+		if id == "" {
+			continue
+		}
+		sev, _ := a.Custom["severity"].(string)
+		kind := rm.path[len(rm.path)-1].Value
+		variant := RuleVariant{Kind: strings.Trim(kind.String(), `"`), Severity: sev}
+		if r := rules[id]; r != nil {
+			if !slices.Contains(r.Variants, variant) {
+				r.Variants = append(r.Variants, variant)
+			}
+			continue
+		}
+		r := &RuleDoc{ID: id, Title: a.Title, Description: strings.TrimSpace(a.Description), Variants: []RuleVariant{variant}, Metadata: rm.scope}
+		if rem, ok := a.Custom["remediation"].(string); ok {
+			r.Remediation = strings.TrimSpace(rem)
+		}
+		for _, rr := range a.RelatedResources {
+			r.RelatedResources = append(r.RelatedResources, rr.Ref.String())
+		}
+		if a.Location != nil {
+			r.File, r.Line = a.Location.File, a.Location.Row
+		}
+		rules[id] = r
+		p := pkgOf(rm.path[:len(rm.path)-1])
+		p.Rules = append(p.Rules, RuleDoc{ID: id}) // filled below, once all variants are known
 	}
 	out := []PackageDoc{}
 	for _, name := range slices.Sorted(maps.Keys(pkgs)) {
@@ -114,8 +121,8 @@ func (w *Workbench) Catalogue() []PackageDoc {
 	return out
 }
 
-// WriteCatalogueJSON writes the catalogue as JSON.
-func WriteCatalogueJSON(w io.Writer, pkgs []PackageDoc) error {
+// WriteRuleDocsJSON writes the rule docs as JSON.
+func WriteRuleDocsJSON(w io.Writer, pkgs []PackageDoc) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(struct {
@@ -123,9 +130,9 @@ func WriteCatalogueJSON(w io.Writer, pkgs []PackageDoc) error {
 	}{pkgs})
 }
 
-// WriteCatalogueMarkdown writes the catalogue as a Markdown page: an index
+// WriteRuleDocsMarkdown writes the rule docs as a Markdown page: an index
 // table, then each package and its rules.
-func WriteCatalogueMarkdown(w io.Writer, pkgs []PackageDoc) error {
+func WriteRuleDocsMarkdown(w io.Writer, pkgs []PackageDoc) error {
 	var b strings.Builder
 	n := 0
 	for _, p := range pkgs {
@@ -154,7 +161,13 @@ func WriteCatalogueMarkdown(w io.Writer, pkgs []PackageDoc) error {
 		for _, r := range p.Rules {
 			fmt.Fprintf(&b, "### %s\n\n**%s**\n\n", r.ID, r.Title)
 			// No line number: it would make the page stale at every edit above the rule.
-			fmt.Fprintf(&b, "Severity: %s · Source: `%s`\n\n", kinds(r.Variants), r.File)
+			fmt.Fprintf(&b, "Severity: %s · Source: `%s`", kinds(r.Variants), r.File)
+			if r.Metadata == scopePackage {
+				// Rule scope is the norm; the other layout is named so the
+				// reader looks above `package` for the METADATA block.
+				b.WriteString(" (package-scope METADATA)")
+			}
+			b.WriteString("\n\n")
 			if r.Description != "" {
 				b.WriteString(r.Description + "\n\n")
 			}

@@ -45,8 +45,8 @@ func reaches(r, p ast.Ref) bool { return r.HasPrefix(p) || p.HasPrefix(r) }
 
 // closure returns the roots and every policy module they reach, directly
 // or through other policy modules. Test modules are never pulled in as
-// dependencies (data.relgate.rules[_] must not drag in every rule's
-// tests): only roots run tests.
+// dependencies of policy (data.relgate.rules[_] must not drag in every
+// rule's tests), only as the other test files of a test root's package.
 func (d *deps) closure(roots []string) map[string]*ast.Module {
 	out := map[string]*ast.Module{}
 	queue := append([]string(nil), roots...)
@@ -58,7 +58,17 @@ func (d *deps) closure(roots []string) map[string]*ast.Module {
 		}
 		out[name] = d.modules[name]
 		for other := range d.modules {
-			if _, done := out[other]; done || isTest(other) {
+			if _, done := out[other]; done {
+				continue
+			}
+			if isTest(other) {
+				// The test files of one package share their helpers
+				// (main/change_test.rego reads main_test.rego's inputs):
+				// without them a test root does not compile, and every
+				// mutant would look killed by that error.
+				if isTest(name) && d.pkg[other].Equal(d.pkg[name]) {
+					queue = append(queue, other)
+				}
 				continue
 			}
 			// A package may span files (rules/migrations*.rego): every

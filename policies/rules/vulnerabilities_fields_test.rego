@@ -31,6 +31,14 @@ test_finding_has_structured_fields if {
 	f.layer == "sha256:bb"
 }
 
+# With several CVE aliases, cve is the first of them alone.
+test_cve_is_the_first_cve_alias if {
+	two := object.union(vuln, {"aliases": ["GHSA-xxxx-yyyy-zzzz", "CVE-2021-23337", "CVE-2021-99999"]})
+	[f] := [f | some f in vulnerabilities.deny] with input as doc([two])
+	f.rule == "VUL001"
+	f.cve == "CVE-2021-23337"
+}
+
 # Without them the fields are empty, and the finding is still made.
 test_finding_without_optional_facts if {
 	bare := object.remove(vuln, ["aliases", "layer", "cwes", "image"])

@@ -65,7 +65,7 @@ func PullBundle(ctx context.Context, opts PullOptions) (file, digest string, err
 	if err != nil {
 		return "", "", err
 	}
-	if err := os.MkdirAll(opts.Output, 0o755); err != nil {
+	if err := os.MkdirAll(opts.Output, 0o750); err != nil {
 		return "", "", fmt.Errorf("create output directory: %w", err)
 	}
 	// The temporary name ends in .tar.gz so the loader takes it as a bundle.
@@ -190,7 +190,7 @@ func fileDigest(name string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("hash bundle: %w", err)
 	}
-	defer f.Close() //nolint:errcheck // read only
+	defer f.Close()
 	h := sha256.New()
 	if _, err := io.Copy(h, f); err != nil {
 		return "", fmt.Errorf("hash bundle: %w", err)

@@ -82,6 +82,7 @@ func heavy(name string, t Target, cfg *config.Config) (Scanner, error) {
 		return nil, fmt.Errorf("scanner %s: relgate runs it in %s; create it with NewJobs", name, HelperName)
 	}
 	t.batch.names = append(t.batch.names, name)
+	t.batch.waiting++ // counted here, so that one giving up early cannot stop it for another not yet started
 	return &remote{name: name, batch: t.batch}, nil
 }
 
@@ -149,9 +150,6 @@ type remote struct {
 func (r *remote) Scan(ctx context.Context, out *engine.Input) (engine.ScannerRun, error) {
 	b := r.batch
 	b.once.Do(b.start)
-	b.mu.Lock()
-	b.waiting++
-	b.mu.Unlock()
 	defer b.leave()
 	select {
 	case <-b.done:
@@ -189,9 +187,12 @@ func (b *batch) start() {
 	b.done = make(chan struct{})
 	// The helper lives as long as some scanner waits for it, and never
 	// longer than the scanners' time limit and a margin to start.
-	ctx, cancel := context.WithCancel(context.Background())
+	var ctx context.Context
+	var cancel context.CancelFunc
 	if b.timeout > 0 {
 		ctx, cancel = context.WithTimeout(context.Background(), b.timeout+time.Minute)
+	} else {
+		ctx, cancel = context.WithCancel(context.Background())
 	}
 	b.mu.Lock()
 	b.cancel = cancel

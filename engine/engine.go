@@ -169,7 +169,7 @@ func (e *Engine) EvaluatePrepared(ctx context.Context, p *Prepared) (*Decision, 
 	defer cancel()
 	rs, err := e.query.Eval(ctx, rego.EvalParsedInput(p.value), rego.EvalGenerateJSON(keepTerm))
 	if err != nil {
-		return nil, evalError(ctx, e.timeout, err)
+		return nil, evalError(ctx, e.timeout, e.ruleError(err))
 	}
 	if len(rs) != 1 || len(rs[0].Expressions) != 1 {
 		return nil, errNoDecision

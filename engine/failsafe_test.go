@@ -157,8 +157,29 @@ func TestStrictBuiltinErrors(t *testing.T) {
 	writePolicy(t, filepath.Join(dir, "num.rego"), "package relgate.rules.num\n\n# METADATA\n# title: Version number\n# custom:\n#   id: NUM001\n#   severity: high\ndeny contains \"too big\" if {\n\tto_number(input.release.version) > 1\n}\n")
 	e := newEngine(t, engine.Options{Policies: []string{dir}})
 	_, err := e.Evaluate(context.Background(), withEvidence(releaseInput("production", "main", "v1.2.3", "not-a-number")))
-	if err == nil || !strings.Contains(err.Error(), "num.rego:9") {
-		t.Fatalf("err = %v, want the erring rule's file and line", err)
+	if err == nil {
+		t.Fatal("evaluated, want the builtin's error")
+	}
+	want := `evaluate policies: rule NUM001 (data.relgate.rules.num.deny) failed at ` + filepath.Join(dir, "num.rego") + `:9: to_number: strconv.ParseFloat: parsing "not-a-number": invalid syntax`
+	if err.Error() != want {
+		t.Errorf("err = %v\nwant %s", err, want)
+	}
+	var re *engine.RuleError
+	if !errors.As(err, &re) || re.ID != "NUM001" || re.Line != 9 {
+		t.Errorf("err %#v, want a RuleError for NUM001 at line 9", err)
+	}
+}
+
+// TestStrictBuiltinErrorInHelper: an error inside a helper function names
+// the helper (it has no id of its own) and where it failed.
+func TestStrictBuiltinErrorInHelper(t *testing.T) {
+	dir := t.TempDir()
+	writePolicy(t, filepath.Join(dir, "re.rego"), "package relgate.rules.re\n\nbad_branch(b) if regex.match(\"[\", b)\n\n# METADATA\n# title: Branch\n# custom:\n#   id: RE001\n#   severity: low\nwarn contains \"odd branch\" if {\n\tbad_branch(input.release.branch)\n}\n")
+	e := newEngine(t, engine.Options{Policies: []string{dir}})
+	_, err := e.Evaluate(context.Background(), withEvidence(releaseInput("production", "main", "v1.2.3", "1")))
+	var re *engine.RuleError
+	if !errors.As(err, &re) || re.Rule != "data.relgate.rules.re.bad_branch" || re.ID != "" || re.Line != 3 || !strings.Contains(err.Error(), "re.rego:3: regex.match: ") {
+		t.Fatalf("err = %v, want the helper named with its file and line", err)
 	}
 }
 

@@ -50,8 +50,9 @@ type file struct {
 	downPath   string // the down file of an up file
 	noTx       bool   // the tool is told not to wrap it in a transaction
 	order      []string
-	tooBig     bool  // over maxFileSize: not read
-	assumeTx   *bool // Options.AssumeInTransaction
+	tooBig     bool   // over maxFileSize: not read
+	unread     string // why the file was not read (a link outside the root)
+	assumeTx   *bool  // Options.AssumeInTransaction
 }
 
 // dirLayout is a migrations directory and what is in it.
@@ -131,12 +132,28 @@ func readDir(root, dir string, explicit bool) (dirLayout, error) {
 	if err != nil {
 		return l, err
 	}
+	// Reads made while recognising the layout go through os.Root, which
+	// refuses a symbolic link that leaves the scanned root; the scripts
+	// themselves are checked against it when they are read (scanDir), so
+	// that a link outside is a fact about its file rather than a file
+	// silently missing.
+	r, err := os.OpenRoot(root)
+	if err != nil {
+		return l, err
+	}
+	defer func() { _ = r.Close() }()
 	var sqls []string
+	links := map[string]bool{}
 	for _, e := range entries {
-		// Symbolic links are not followed: a link could lead the scanner
-		// (and the parser's error messages) outside the repository.
-		if e.Type().IsRegular() && strings.HasSuffix(strings.ToLower(e.Name()), ".sql") {
+		if !strings.HasSuffix(strings.ToLower(e.Name()), ".sql") {
+			continue
+		}
+		switch {
+		case e.Type().IsRegular():
 			sqls = append(sqls, e.Name())
+		case e.Type()&fs.ModeSymlink != 0:
+			sqls = append(sqls, e.Name())
+			links[e.Name()] = true
 		}
 	}
 	if len(sqls) == 0 {
@@ -191,13 +208,13 @@ func readDir(root, dir string, explicit bool) (dirLayout, error) {
 				l.ignored++
 				continue
 			}
-			f.noTx = flywayNoTransaction(filepath.Join(abs, n+".conf"))
+			f.noTx = flywayNoTransaction(r, rel(n)+".conf")
 			l.files = append(l.files, f)
 		}
 	default:
 		tool := ""
 		for _, n := range sqls {
-			switch t := markerTool(filepath.Join(abs, n)); {
+			switch t := markerTool(r, rel(n)); {
 			case t == ToolGoose || (t == ToolDbmate && tool == ""):
 				tool = t
 			}
@@ -240,8 +257,8 @@ func looksLikeMigrations(dir string, sqls []string) bool {
 }
 
 // markerTool reads the start of a file for goose's or dbmate's markers.
-func markerTool(p string) string {
-	f, err := os.Open(p)
+func markerTool(r *os.Root, rel string) string {
+	f, err := r.Open(filepath.FromSlash(rel))
 	if err != nil {
 		return ""
 	}
@@ -261,8 +278,8 @@ func markerTool(p string) string {
 }
 
 // flywayNoTransaction reads a per-script Flyway configuration file.
-func flywayNoTransaction(p string) bool {
-	data, err := os.ReadFile(p)
+func flywayNoTransaction(r *os.Root, rel string) bool {
+	data, err := r.ReadFile(filepath.FromSlash(rel))
 	if err != nil {
 		return false
 	}
@@ -298,12 +315,16 @@ func sortFiles(fs []file) {
 // order of sqitch.plan, and the engine from sqitch.conf.
 func readSqitch(root, dir string) (dirLayout, error) {
 	l := dirLayout{dir: dir, tool: ToolSqitch}
-	abs := filepath.Join(root, filepath.FromSlash(dir))
-	plan, err := os.ReadFile(filepath.Join(abs, "sqitch.plan"))
+	r, err := os.OpenRoot(root)
 	if err != nil {
 		return l, err
 	}
-	if conf, err := os.ReadFile(filepath.Join(abs, "sqitch.conf")); err == nil {
+	defer func() { _ = r.Close() }()
+	plan, err := r.ReadFile(filepath.FromSlash(path.Join(dir, "sqitch.plan")))
+	if err != nil {
+		return l, fmt.Errorf("read %s: %w", path.Join(dir, "sqitch.plan"), err)
+	}
+	if conf, err := r.ReadFile(filepath.FromSlash(path.Join(dir, "sqitch.conf"))); err == nil {
 		for line := range strings.SplitSeq(string(conf), "\n") {
 			k, v, ok := strings.Cut(line, "=")
 			if ok && strings.TrimSpace(k) == "engine" {

@@ -24,6 +24,7 @@ package migrations
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -35,6 +36,7 @@ import (
 	"sync"
 
 	"github.com/relgate/relgate/engine"
+	"github.com/relgate/relgate/internal/boundary"
 	"github.com/relgate/relgate/internal/skip"
 )
 
@@ -137,6 +139,10 @@ func (s *Scanner) Scan(ctx context.Context, out *engine.Input) (engine.ScannerRu
 func (s *Scanner) scanDir(ctx context.Context, d dirLayout, cs changeSet) ([]engine.Migration, []engine.Waiver, error) {
 	texts := make([]string, len(d.files))
 	for i, f := range d.files {
+		if why := s.outside(f.path); why != "" {
+			d.files[i].unread = why
+			continue
+		}
 		data, tooBig, err := s.read(ctx, f.path, cs)
 		if err != nil {
 			return nil, nil, err
@@ -195,6 +201,22 @@ func (s *Scanner) scanDir(ctx context.Context, d dirLayout, cs changeSet) ([]eng
 	return migs, waivers, nil
 }
 
+// outside says why a migration is not read when it is a symbolic link
+// that leaves the scanned root (or one that cannot be resolved): its
+// content is not the repository's, and reading it would put another
+// file's text (in a parse error, say) into the report.
+func (s *Scanner) outside(rel string) string {
+	_, err := boundary.Resolve(s.opts.Dir, rel)
+	switch {
+	case err == nil:
+		return ""
+	case errors.Is(err, boundary.ErrOutside):
+		return "a symbolic link to a file outside the scanned directory: not read"
+	default:
+		return "a symbolic link that cannot be resolved: not read"
+	}
+}
+
 // read returns a file's content: from the index when the change is the
 // staged one and the file is part of it, else from the work tree.
 func (s *Scanner) read(ctx context.Context, rel string, cs changeSet) (data []byte, tooBig bool, err error) {
@@ -237,6 +259,10 @@ type parsedFile struct {
 // parseFile reads one migration file with its dialect's grammar.
 func parseFile(f file, text, dialect string) parsedFile {
 	pf := parsedFile{f: f, dialect: dialect}
+	if f.unread != "" {
+		pf.errs = []engine.ParseError{{Line: 1, Message: f.unread}}
+		return pf
+	}
 	if f.tooBig || len(text) > maxFileSize {
 		pf.errs = []engine.ParseError{{Line: 1, Message: fmt.Sprintf("file is larger than %d MiB: not parsed", maxFileSize>>20)}}
 		return pf

@@ -21,6 +21,7 @@ import (
 	"slices"
 
 	"github.com/relgate/relgate/engine"
+	"github.com/relgate/relgate/internal/boundary"
 	"github.com/relgate/relgate/internal/pathglob"
 )
 
@@ -172,7 +173,17 @@ var ErrTooLarge = errors.New("file too large")
 // open reads a file through fn under the size limit. The limit is checked
 // before reading and enforced while reading, so a file that grows in
 // between cannot slip past it.
+//
+// A file found inside the repository that is a symbolic link out of it is
+// refused: the repository is untrusted, and a link to some other run's
+// report must not stand in for this one's. A report named by an absolute
+// path outside the repository is read: whoever named it chose it.
 func (s *Scanner) open(path, rel, what string, fn func(io.Reader) error) error {
+	if !filepath.IsAbs(filepath.FromSlash(rel)) {
+		if _, err := boundary.Resolve(s.opts.Dir, rel); errors.Is(err, boundary.ErrOutside) {
+			return fmt.Errorf("read %s %s: a symbolic link to a file outside the repository: not read (name the file by its absolute path to read it)", what, rel)
+		}
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return fmt.Errorf("read %s %s: %w", what, rel, unwrapPath(err))

@@ -108,9 +108,41 @@ func TestParseExtractionError(t *testing.T) {
 		{"could not load db for PyPI ecosystem: unable to fetch OSV database", nil, true},
 	}
 	for _, tc := range cases {
-		files, fatal := logFacts([]string{tc.msg})
+		files, _, fatal := logFacts([]logRecord{{err: true, msg: tc.msg}})
 		if !slices.Equal(files, tc.want) || (len(fatal) > 0) != tc.fatal {
 			t.Errorf("%q: files %v fatal %v", tc.msg, files, fatal)
 		}
+	}
+}
+
+// An error an extractor logs without naming its file belongs to the file
+// osv-scanner next logs as scanned; one logged outside the walk, or after
+// its last file, belongs to no file and fails the scan.
+func TestUnnamedExtractorErrorsGoToTheirFile(t *testing.T) {
+	records := []logRecord{
+		{err: true, msg: "could not load something before the walk"},
+		{msg: "Starting filesystem walk for root: /"},
+		{msg: "Scanned /r/a/go.mod file and found 3 packages"},
+		{err: true, msg: "Invalid spec line: rails"},
+		{err: true, msg: "Invalid spec line: rack"},
+		{msg: "Scanned /r/b/Gemfile.lock file and found 1 package"},
+		{msg: "Scanned /r/c/Cargo.lock file and found 0 packages"},
+		{err: true, msg: "fserr (non-permission error): readdirent /r/d: input/output error"},
+		{err: true, msg: "dangling"},
+		{msg: "End status: 9 dirs visited, 12 inodes visited, 3 Extract calls, 1ms elapsed, 1ms wall time"},
+		{err: true, msg: "could not load db for PyPI ecosystem"},
+	}
+	files, claimed, fatal := logFacts(records)
+	wantFiles := []fileError{{"/r/b/Gemfile.lock", "Invalid spec line: rails"}, {"/r/b/Gemfile.lock", "Invalid spec line: rack"}}
+	if !slices.Equal(files, wantFiles) {
+		t.Errorf("files %v, want %v", files, wantFiles)
+	}
+	wantClaimed := []claimedFile{{"/r/a/go.mod", 3}, {"/r/b/Gemfile.lock", 1}, {"/r/c/Cargo.lock", 0}}
+	if !slices.Equal(claimed, wantClaimed) {
+		t.Errorf("claimed %v, want %v", claimed, wantClaimed)
+	}
+	wantFatal := []string{"could not load something before the walk", "fserr (non-permission error): readdirent /r/d: input/output error", "dangling", "could not load db for PyPI ecosystem"}
+	if !slices.Equal(fatal, wantFatal) {
+		t.Errorf("fatal %q, want %q", fatal, wantFatal)
 	}
 }

@@ -107,7 +107,8 @@ func (s *Scanner) Scan(ctx context.Context, out *engine.Input) (engine.ScannerRu
 	if err := scanError(err); err != nil {
 		return run, err
 	}
-	fileErrs, fatal := logFacts(logged)
+	fileErrs, claimed, fatal := logFacts(logged)
+	fileErrs = append(fileErrs, notText(claimed)...)
 	var skipped int
 	res, fileErrs, skipped = skipPaths(dir, s.opts.Skip, res, fileErrs)
 	if skipped > 0 {
@@ -118,7 +119,7 @@ func (s *Scanner) Scan(ctx context.Context, out *engine.Input) (engine.ScannerRu
 		// One fact per file: an extractor may both log and return it.
 		if rel := relPath(dir, fe.path); !seen[rel] {
 			seen[rel] = true
-			run.Errors = append(run.Errors, engine.FileError{Path: rel, Message: fe.msg})
+			run.Errors = append(run.Errors, engine.FileError{Path: rel, Message: withoutRoot(dir, fe.msg)})
 		}
 	}
 	slices.SortFunc(run.Errors, func(a, b engine.FileError) int { return strings.Compare(a.Path, b.Path) })
@@ -169,6 +170,15 @@ func (s *Scanner) Scan(ctx context.Context, out *engine.Input) (engine.ScannerRu
 	out.Vulnerabilities = append(out.Vulnerabilities, vulns...)
 	setStat(&run, "vulnerabilities", int64(len(vulns)))
 	return run, nil
+}
+
+// withoutRoot names the files in an extractor's message relative to the
+// project, as facts do: osv-scalibr quotes them from the filesystem root,
+// without the leading slash ("could not extract: tmp/…/go.mod:1: …").
+func withoutRoot(dir, msg string) string {
+	root := strings.TrimPrefix(filepath.ToSlash(dir), "/") + "/"
+	msg = strings.ReplaceAll(msg, "/"+root, "")
+	return strings.ReplaceAll(msg, root, "")
 }
 
 func cmpOr(s, def string) string {

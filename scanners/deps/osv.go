@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -28,30 +29,40 @@ var (
 	current     atomic.Pointer[collector]
 )
 
-// collector gathers the error records of one scan.
+// collector gathers, in the order they were logged, the error records of
+// one scan and the records that say where its file walk is.
 type collector struct {
-	mu     sync.Mutex
-	errors []string
+	mu      sync.Mutex
+	records []logRecord
 }
 
-func (c *collector) add(msg string) {
+// logRecord is one record osv-scanner (or osv-scalibr through it) logged.
+type logRecord struct {
+	err bool // an error; otherwise a walk marker
+	msg string
+}
+
+func (c *collector) add(r logRecord) {
 	c.mu.Lock()
-	c.errors = append(c.errors, msg)
+	c.records = append(c.records, r)
 	c.mu.Unlock()
 }
 
-// routeHandler hands osv-scanner's error records to the current scan and
-// passes everything else on at debug level: its progress chatter is not
-// relgate's output.
+// routeHandler hands osv-scanner's error records, and the records that
+// mark its walk, to the current scan, and passes everything else on at
+// debug level: its progress chatter is not relgate's output.
 type routeHandler struct{}
 
 func (routeHandler) Enabled(context.Context, slog.Level) bool { return true }
 
 func (routeHandler) Handle(ctx context.Context, r slog.Record) error {
-	if r.Level >= slog.LevelError {
-		if c := current.Load(); c != nil {
-			c.add(r.Message)
+	if c := current.Load(); c != nil {
+		switch {
+		case r.Level >= slog.LevelError:
+			c.add(logRecord{err: true, msg: r.Message})
 			return nil
+		case isWalkMarker(r.Message):
+			c.add(logRecord{msg: r.Message})
 		}
 	}
 	slog.Default().Log(ctx, slog.LevelDebug, r.Message, "from", "osv-scanner")
@@ -62,8 +73,8 @@ func (h routeHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
 func (h routeHandler) WithGroup(string) slog.Handler      { return h }
 
 // runOSV runs osv-scanner over dir with the given settings and returns its
-// results and every error record it logged along the way.
-func runOSV(actions osvscanner.ScannerActions) (models.VulnerabilityResults, []string, error) {
+// results and every error record (and walk marker) it logged along the way.
+func runOSV(actions osvscanner.ScannerActions) (models.VulnerabilityResults, []logRecord, error) {
 	installOnce.Do(func() { osvscanner.SetLogger(routeHandler{}) })
 	scanMu.Lock()
 	defer scanMu.Unlock()
@@ -73,7 +84,7 @@ func runOSV(actions osvscanner.ScannerActions) (models.VulnerabilityResults, []s
 	res, err := osvscanner.DoScan(actions)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return res, c.errors, err
+	return res, c.records, err
 }
 
 // actions are the osv-scanner settings of a relgate scan: the directory,
@@ -146,11 +157,42 @@ func globRegexp(g string) string {
 	return b.String()
 }
 
-// logFacts sorts osv-scanner's error records into files that could not be
-// read (facts: the rest of the scan stands) and failures that make the
-// whole result untrustworthy (the scan is an error).
-func logFacts(records []string) (files []fileError, fatal []string) {
-	for _, msg := range records {
+// logFacts sorts osv-scanner's records into files that could not be read
+// (facts: the rest of the scan stands), the files its extractors read
+// (claimed), and failures that make the whole result untrustworthy (the
+// scan is an error).
+//
+// Some extractors log a problem with the file they are reading without
+// naming it (the Gemfile.lock extractor's "Invalid spec line: …") and go
+// on. osv-scalibr walks the tree one file at a time and osv-scanner logs
+// "Scanned PATH file and found N packages" as each file's extraction ends,
+// so an error logged during the walk belongs to the next file logged as
+// scanned. One left over when the walk ends is not a file's, and is fatal.
+func logFacts(records []logRecord) (files []fileError, claimed []claimedFile, fatal []string) {
+	inWalk := false
+	var pending []string
+	for _, r := range records {
+		if !r.err {
+			switch {
+			case strings.HasPrefix(r.msg, walkStart):
+				inWalk = true
+			case strings.HasPrefix(r.msg, walkEnd):
+				inWalk = false
+				fatal = append(fatal, pending...)
+				pending = nil
+			default:
+				if m := scannedRE.FindStringSubmatch(r.msg); m != nil {
+					n, _ := strconv.Atoi(m[2])
+					claimed = append(claimed, claimedFile{path: m[1], packages: n})
+					for _, msg := range pending {
+						files = append(files, fileError{path: m[1], msg: msg})
+					}
+					pending = nil
+				}
+			}
+			continue
+		}
+		msg := r.msg
 		if fe, ok := parseExtractionError(msg); ok {
 			files = append(files, fe...)
 			continue
@@ -167,9 +209,33 @@ func logFacts(records []string) (files []fileError, fatal []string) {
 			files = append(files, fileError{path: path, msg: "invalid osv-scanner config, its ignores were not applied: " + why})
 			continue
 		}
+		if inWalk && !strings.HasPrefix(msg, "fserr ") {
+			pending = append(pending, msg)
+			continue
+		}
 		fatal = append(fatal, msg)
 	}
-	return files, fatal
+	return files, claimed, append(fatal, pending...)
+}
+
+// The records that mark osv-scalibr's walk and each file it extracted.
+const (
+	walkStart = "Starting filesystem walk for root: "
+	walkEnd   = "End status: "
+)
+
+// scannedRE is osv-scanner's record of a file extracted without an error;
+// PATH is absolute.
+var scannedRE = regexp.MustCompile(`(?s)^Scanned (/.*) file and found (\d+) packages?$`)
+
+func isWalkMarker(msg string) bool {
+	return strings.HasPrefix(msg, "Scanned /") || strings.HasPrefix(msg, walkStart) || strings.HasPrefix(msg, walkEnd)
+}
+
+// claimedFile is a file an extractor read, and the packages it found.
+type claimedFile struct {
+	path     string // absolute
+	packages int
 }
 
 type fileError struct {

@@ -146,7 +146,7 @@ func TestTable(t *testing.T) {
 	opts := fixtureOptions()
 	opts.Color = true
 	colored := string(render(t, "table", fixtureDecision(), opts))
-	if !strings.Contains(colored, ansiBold+ansiRed+"FAIL"+ansiReset) {
+	if !strings.Contains(colored, "\x1b[1;31mFAIL\x1b[") {
 		t.Errorf("no red FAIL in colour output:\n%s", colored)
 	}
 	if stripANSI(colored) != plain {

@@ -24,6 +24,9 @@ type Options struct {
 	Rules      []engine.RuleInfo // every known rule, from the engine (METADATA)
 	ConfigFile string            // repo-relative path of the config file, when there is one: the location for findings without a file (empty: they have none)
 	Color      bool              // table only: ANSI colours (caller decides: TTY and no NO_COLOR)
+	// Width is the display width the table fits (table only): the message
+	// and detail columns wrap to it. 0 means DefaultTableWidth.
+	Width int
 	// RepositoryURL is the repository's web address (https://github.com/OWNER/REPO):
 	// with the decision's commit, Markdown links each location to its file and line.
 	RepositoryURL string

@@ -8,73 +8,97 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fatih/color"
+	"github.com/jedib0t/go-pretty/v6/table"
+	"github.com/jedib0t/go-pretty/v6/text"
 	"github.com/mattn/go-runewidth"
 
 	"github.com/relgate/relgate/engine"
 )
 
-// ANSI styles for the table; used only when Options.Color is set.
+// DefaultTableWidth is the width the table fits when the caller knows none
+// (Options.Width 0): a report piped to a file or a pager.
+const DefaultTableWidth = 120
+
+// Columns never squeezed below these widths, however narrow the terminal:
+// a message column narrower than minMessageWidth is unreadable, so the
+// location column gives way first, down to minLocationWidth.
 const (
-	ansiReset  = "\x1b[0m"
-	ansiBold   = "\x1b[1m"
-	ansiDim    = "\x1b[2m"
-	ansiRed    = "\x1b[31m"
-	ansiGreen  = "\x1b[32m"
-	ansiYellow = "\x1b[33m"
-	ansiCyan   = "\x1b[36m"
+	minMessageWidth  = 24
+	minLocationWidth = 16
 )
 
-type tableWriter struct {
-	w     *bufio.Writer
-	color bool
-}
+// tableStyle lays the tables out as trivy's and gitleaks' plain output do:
+// no borders, columns two spaces apart. The cells arrive already coloured,
+// so go-pretty's own colours and case changes stay off.
+var tableStyle = func() table.Style {
+	s := table.StyleDefault
+	s.Name = "relgate"
+	s.Box.PaddingLeft, s.Box.PaddingRight, s.Box.MiddleVertical = "", "", "  "
+	s.Format.Header, s.Format.Row = text.FormatDefault, text.FormatDefault
+	s.Options = table.Options{SeparateColumns: true}
+	return s
+}()
 
-func (t *tableWriter) style(s, code string) string {
-	if !t.color || code == "" || s == "" {
+// palette colours the table's text. fatih/color decides for itself from
+// stdout and NO_COLOR at start-up; the table colours exactly when the
+// caller says so.
+type palette struct{ on bool }
+
+func (p palette) paint(s string, attrs ...color.Attribute) string {
+	if s == "" || len(attrs) == 0 {
 		return s
 	}
-	return code + s + ansiReset
+	c := color.New(attrs...)
+	if p.on {
+		c.EnableColor()
+	} else {
+		c.DisableColor()
+	}
+	return c.Sprint(s)
 }
 
-// pad fills s to width display columns; padding is computed on the plain
-// text so colour codes never break the alignment.
-func pad(s string, width int) string {
-	return s + strings.Repeat(" ", max(width-runewidth.StringWidth(s), 0))
-}
-
-func resultStyle(result string) string {
+func resultColor(result string) []color.Attribute {
 	switch result {
 	case engine.ResultFail:
-		return ansiBold + ansiRed
+		return []color.Attribute{color.Bold, color.FgRed}
 	case engine.ResultWarn:
-		return ansiBold + ansiYellow
+		return []color.Attribute{color.Bold, color.FgYellow}
 	case engine.ResultPass:
-		return ansiBold + ansiGreen
+		return []color.Attribute{color.Bold, color.FgGreen}
 	}
-	return ansiBold
+	return []color.Attribute{color.Bold}
 }
 
-func severityStyle(sev string) string {
+func severityColor(sev string) []color.Attribute {
 	switch engine.SeverityRank(sev) {
 	case 0, 1:
-		return ansiRed
+		return []color.Attribute{color.FgRed}
 	case 2:
-		return ansiYellow
+		return []color.Attribute{color.FgYellow}
 	case 3, 4:
-		return ansiCyan
+		return []color.Attribute{color.FgCyan}
 	}
-	return ""
+	return nil
 }
 
 // tableRow is one finding laid out in columns.
 type tableRow struct {
 	rule, severity, location string
-	message                  []string // lines
-	note                     string   // waiver, shown under the message
+	message                  string // may hold line breaks
+	note                     string // waiver, shown under the message
 }
 
+// writeTable writes the terminal report, fitted to opts.Width display
+// columns: the message column (and the scanners' detail) wraps at word
+// boundaries, so no line is wider than the terminal and no text is lost.
 func writeTable(w io.Writer, d *engine.Decision, opts Options) error {
-	t := &tableWriter{w: bufio.NewWriter(w), color: opts.Color}
+	bw := bufio.NewWriter(w)
+	pal := palette{opts.Color}
+	width := opts.Width
+	if width <= 0 {
+		width = DefaultTableWidth
+	}
 	idx := indexRules(opts.Rules)
 	gs := groups(d)
 
@@ -82,11 +106,11 @@ func writeTable(w io.Writer, d *engine.Decision, opts Options) error {
 	if result == "" {
 		result = "UNKNOWN"
 	}
-	fmt.Fprintf(t.w, "relgate %s  score %s", t.style(result, resultStyle(d.Result)), formatScore(d.Score))
+	fmt.Fprintf(bw, "relgate %s  score %s", pal.paint(result, resultColor(d.Result)...), formatScore(d.Score))
 	if d.Environment != "" {
-		fmt.Fprintf(t.w, "  environment %s", cleanLine(d.Environment))
+		fmt.Fprintf(bw, "  environment %s", cleanLine(d.Environment))
 	}
-	fmt.Fprintf(t.w, "\n%s\n%s\n", summaryLine(d), totalLine(d))
+	fmt.Fprintf(bw, "\n%s\n%s\n", summaryLine(d), totalLine(d))
 
 	// One set of column widths for every section, so the sections line up.
 	rows := make([][]tableRow, len(gs))
@@ -97,7 +121,7 @@ func writeTable(w io.Writer, d *engine.Decision, opts Options) error {
 				rule:     cleanLine(f.Rule),
 				severity: cleanLine(f.Severity),
 				location: cleanLine(placeOf(f, opts).String()),
-				message:  strings.Split(cleanControl(messageBreaks.Replace(idx.message(f))), "\n"),
+				message:  cleanControl(messageBreaks.Replace(idx.message(f))),
 			}
 			if g.kind == kindWaived {
 				r.note = cleanLine(waiverText(f.Waiver))
@@ -108,36 +132,44 @@ func writeTable(w io.Writer, d *engine.Decision, opts Options) error {
 			rows[i] = append(rows[i], r)
 		}
 	}
-	indent := 2 + widths[0] + 2 + widths[1] + 2 + widths[2] + 2
+	// The indent and three two-space gaps, then the columns.
+	msgW := width - 2 - 3*2 - widths[0] - widths[1] - widths[2]
+	if msgW < minMessageWidth {
+		widths[2] = max(widths[2]-(minMessageWidth-msgW), minLocationWidth)
+		msgW = max(width-2-3*2-widths[0]-widths[1]-widths[2], minMessageWidth)
+	}
 	for i, g := range gs {
 		if len(rows[i]) == 0 {
 			continue
 		}
-		fmt.Fprintf(t.w, "\n%s\n", t.style(fmt.Sprintf("%s (%d)", strings.ToUpper(g.title), len(rows[i])), ansiBold))
-		fmt.Fprintf(t.w, "  %s  %s  %s  %s\n", t.style(pad("RULE", widths[0]), ansiDim), t.style(pad("SEVERITY", widths[1]), ansiDim),
-			t.style(pad("LOCATION", widths[2]), ansiDim), t.style("MESSAGE", ansiDim))
+		fmt.Fprintf(bw, "\n%s\n", pal.paint(fmt.Sprintf("%s (%d)", strings.ToUpper(g.title), len(rows[i])), color.Bold))
+		t := newTable([]table.ColumnConfig{
+			{Number: 1, WidthMin: widths[0]},
+			{Number: 2, WidthMin: widths[1]},
+			{Number: 3, WidthMin: widths[2], WidthMax: widths[2], WidthMaxEnforcer: text.WrapHard},
+			{Number: 4, WidthMax: msgW, WidthMaxEnforcer: wrapMessage},
+		})
+		t.AppendHeader(dimRow(pal, "RULE", "SEVERITY", "LOCATION", "MESSAGE"))
 		for _, r := range rows[i] {
-			fmt.Fprintf(t.w, "  %s  %s  %s  %s\n", t.style(pad(r.rule, widths[0]), ansiBold),
-				t.style(pad(r.severity, widths[1]), severityStyle(r.severity)), pad(r.location, widths[2]), r.message[0])
-			for _, line := range r.message[1:] {
-				fmt.Fprintf(t.w, "%s%s\n", strings.Repeat(" ", indent), line)
-			}
+			msg := r.message
 			if r.note != "" {
-				fmt.Fprintf(t.w, "%s%s\n", strings.Repeat(" ", indent), t.style(r.note, ansiDim))
+				msg += "\n" + pal.paint(wrapMessage(r.note, msgW), color.Faint)
 			}
+			t.AppendRow(table.Row{pal.paint(r.rule, color.Bold), pal.paint(r.severity, severityColor(r.severity)...), r.location, msg})
 		}
+		writeRendered(bw, t)
 	}
 
 	if objs := sortedObjectives(d); len(objs) > 0 {
 		parts := make([]string, 0, len(objs))
 		for _, o := range objs {
-			s := cleanLine(o.Name) + " " + t.style(cleanLine(o.Result), resultStyle(o.Result))
+			s := cleanLine(o.Name) + " " + pal.paint(cleanLine(o.Result), resultColor(o.Result)...)
 			if o.Key {
 				s += " (key)"
 			}
 			parts = append(parts, s)
 		}
-		fmt.Fprintf(t.w, "\n%s %s\n", t.style("OBJECTIVES", ansiBold), strings.Join(parts, " · "))
+		fmt.Fprintf(bw, "\n%s\n", text.WrapSoft(pal.paint("OBJECTIVES", color.Bold)+" "+strings.Join(parts, " · "), width))
 	}
 
 	if runs := sortedScanners(d); len(runs) > 0 {
@@ -147,28 +179,76 @@ func writeTable(w io.Writer, d *engine.Decision, opts Options) error {
 			statusW = max(statusW, runewidth.StringWidth(cleanLine(r.Status)))
 			durW = max(durW, len(formatDuration(r.DurationMS)))
 		}
-		fmt.Fprintf(t.w, "\n%s\n", t.style(fmt.Sprintf("SCANNERS (%d)", len(runs)), ansiBold))
-		fmt.Fprintf(t.w, "  %s  %s  %s  %s\n", t.style(pad("NAME", nameW), ansiDim), t.style(pad("STATUS", statusW), ansiDim),
-			t.style(pad("DURATION", durW), ansiDim), t.style("DETAIL", ansiDim))
+		fmt.Fprintf(bw, "\n%s\n", pal.paint(fmt.Sprintf("SCANNERS (%d)", len(runs)), color.Bold))
+		t := newTable([]table.ColumnConfig{
+			{Number: 4, WidthMax: max(width-2-3*2-nameW-statusW-durW, minMessageWidth), WidthMaxEnforcer: wrapMessage},
+		})
+		t.AppendHeader(dimRow(pal, "NAME", "STATUS", "DURATION", "DETAIL"))
 		for _, r := range runs {
-			status := cleanLine(r.Status)
-			style := ""
+			var attrs []color.Attribute
 			switch r.Status {
 			case engine.StatusError:
-				style = ansiRed
+				attrs = []color.Attribute{color.FgRed}
 			case engine.StatusSkipped:
-				style = ansiYellow
+				attrs = []color.Attribute{color.FgYellow}
 			}
-			line := fmt.Sprintf("  %s  %s  %s  %s", pad(cleanLine(r.Name), nameW), t.style(pad(status, statusW), style),
-				pad(formatDuration(r.DurationMS), durW), cleanLine(scannerDetail(r)))
-			fmt.Fprintln(t.w, strings.TrimRight(line, " "))
+			t.AppendRow(table.Row{cleanLine(r.Name), pal.paint(cleanLine(r.Status), attrs...), formatDuration(r.DurationMS), cleanLine(scannerDetail(r))})
 		}
+		writeRendered(bw, t)
 	}
 
 	if d.InputDigest != "" || d.PolicyDigest != "" {
-		fmt.Fprintf(t.w, "\n%s\n", t.style(fmt.Sprintf("input %s · policy %s", orDash(cleanLine(d.InputDigest)), orDash(cleanLine(d.PolicyDigest))), ansiDim))
+		in, pol := "input "+orDash(cleanLine(d.InputDigest)), "policy "+orDash(cleanLine(d.PolicyDigest))
+		if line := in + " · " + pol; runewidth.StringWidth(line) <= width {
+			fmt.Fprintf(bw, "\n%s\n", pal.paint(line, color.Faint))
+		} else {
+			fmt.Fprintf(bw, "\n%s\n%s\n", pal.paint(in, color.Faint), pal.paint(pol, color.Faint))
+		}
 	}
-	return t.w.Flush()
+	return bw.Flush()
+}
+
+func newTable(cols []table.ColumnConfig) table.Writer {
+	t := table.NewWriter()
+	t.SetStyle(tableStyle)
+	t.SetColumnConfigs(cols)
+	return t
+}
+
+func dimRow(pal palette, cells ...string) table.Row {
+	row := make(table.Row, len(cells))
+	for i, c := range cells {
+		row[i] = pal.paint(c, color.Faint)
+	}
+	return row
+}
+
+// writeRendered writes the table indented by two spaces, without the
+// padding go-pretty leaves after the last column.
+func writeRendered(w io.Writer, t table.Writer) {
+	for _, line := range strings.Split(t.Render(), "\n") {
+		fmt.Fprintf(w, "  %s\n", strings.TrimRight(line, " "))
+	}
+}
+
+// wrapMessage wraps each line of s at word boundaries to width cells,
+// breaking a word only when it is longer than the line (a long path).
+func wrapMessage(s string, width int) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		if runewidth.StringWidth(l) <= width {
+			continue
+		}
+		var words []string
+		for _, w := range strings.Split(l, " ") {
+			if text.StringWidthWithoutEscSequences(w) > width {
+				w = text.WrapHard(w, width)
+			}
+			words = append(words, w)
+		}
+		lines[i] = text.WrapSoft(strings.Join(words, " "), width)
+	}
+	return strings.Join(lines, "\n")
 }
 
 // summaryLine counts the findings by kind: "2 violations · 1 warning · 0 waived".

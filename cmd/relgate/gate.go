@@ -253,7 +253,9 @@ func (a *app) gather(ctx context.Context, dir string, cfg *config.Config, o *sca
 	target := scanners.Target{Dir: dir, Base: o.base, Staged: o.staged, Images: o.images, Offline: o.offline, DBDir: o.dbDir}
 	target.Redactor, target.AllowOutsideRoot, target.Skip = a.redactor, o.allowOutside, skipped
 	o.rc.target(&target)
-	target.ConfigPath, target.Stderr = absPath(o.config), a.redactor.Writer(a.stderr)
+	progress, logw, stopProgress := a.startProgress()
+	defer stopProgress()
+	target.ConfigPath, target.Stderr = absPath(o.config), logw
 	jobs, err := scanners.NewJobs(names, target, cfg, timeout)
 	if err != nil {
 		return nil, err
@@ -265,11 +267,8 @@ func (a *app) gather(ctx context.Context, dir string, cfg *config.Config, o *sca
 	}
 	o.knobs.apply(o.flags, in)
 	recordSkips(in, skipped)
-	var progress scanners.Progress
-	if !a.quiet && isTerminal(a.stderr) {
-		progress = &ttyProgress{w: a.redactor.Writer(a.stderr)}
-	}
 	scanners.Run(ctx, in, jobs, progress)
+	stopProgress()
 	in.Scanners = append(in.Scanners, scanners.Unselected(names, o.staged)...)
 	if err := ctx.Err(); err != nil {
 		// Interrupted (or a broken policy stopped the scan): the facts
@@ -309,6 +308,7 @@ func (a *app) judge(ctx context.Context, eng *engine.Engine, in *engine.Input, c
 		return err
 	}
 	opts := report.Options{Version: version, Rules: eng.Rules(), ConfigFile: cfgShown, RepositoryURL: repositoryURL(), Base: prBase(in)}
+	opts.Width = tableWidth(nil) // report files: COLUMNS or the default
 	for _, r := range reports {
 		err := writeFileAtomic(r.path, redacted(a.redactor, func(w io.Writer) error { return report.Write(w, r.format, d, opts) }))
 		if err != nil {
@@ -323,6 +323,7 @@ func (a *app) judge(ctx context.Context, eng *engine.Engine, in *engine.Input, c
 	} else {
 		stdoutOpts := opts
 		stdoutOpts.Color = o.format == "table" && isTerminal(a.stdout) && os.Getenv("NO_COLOR") == ""
+		stdoutOpts.Width = tableWidth(a.stdout)
 		if err := a.redactor.WriteTo(a.stdout, func(w io.Writer) error { return report.Write(w, o.format, d, stdoutOpts) }); err != nil {
 			return fmt.Errorf("write %s report: %w", o.format, err)
 		}
@@ -397,19 +398,6 @@ func unwrapPathError(err error) error {
 		return pe.Err
 	}
 	return err
-}
-
-// ttyProgress shows each scanner's progress on a terminal.
-type ttyProgress struct{ w io.Writer }
-
-func (p *ttyProgress) Start(name string) { fmt.Fprintf(p.w, "relgate: scanning %s…\n", name) }
-
-func (p *ttyProgress) Done(r engine.ScannerRun) {
-	msg := fmt.Sprintf("relgate: %s %s in %dms", r.Name, r.Status, r.DurationMS)
-	if r.Error != "" {
-		msg += ": " + r.Error
-	}
-	fmt.Fprintln(p.w, msg)
 }
 
 // repositoryURL is the repository's web address in a GitHub Actions run

@@ -265,6 +265,7 @@ func (a *app) gather(ctx context.Context, dir string, cfg *config.Config, o *sca
 	}
 	o.knobs.apply(o.flags, in)
 	recordSkips(in, skipped)
+	a.refreshDBs(ctx, names, target, cfg) // trivy's database, when stale and online
 	var progress scanners.Progress
 	if !a.quiet && isTerminal(a.stderr) {
 		progress = &ttyProgress{w: a.redactor.Writer(a.stderr)}

@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
+	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -28,7 +30,7 @@ import (
 func trivyDBRegistry(t *testing.T) (repo string, requests *atomic.Int32) {
 	t.Helper()
 	requests = new(atomic.Int32)
-	reg := registry.New()
+	reg := registry.New(registry.Logger(log.New(io.Discard, "", 0)))
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		requests.Add(1)
 		reg.ServeHTTP(w, r)

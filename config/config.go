@@ -248,6 +248,9 @@ func (c *Config) validate() error {
 	if m := c.Migrations; m != nil && m.Dialect != "" && !oneOf(m.Dialect, []string{"postgres", "mysql"}) {
 		return fmt.Errorf("migrations.dialect: %q is not one of postgres, mysql", m.Dialect)
 	}
+	if ct := c.Containers; ct != nil && ct.DBMaxAge < 0 {
+		return fmt.Errorf("containers.db_max_age: %s is negative", time.Duration(ct.DBMaxAge))
+	}
 	if s := c.Secrets; s != nil {
 		if s.History != "" && !oneOf(s.History, []string{"all", "since-last-tag", "none"}) {
 			return fmt.Errorf("secrets.history: %q is not one of all, since-last-tag, none", s.History)

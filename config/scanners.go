@@ -206,6 +206,13 @@ type ContainersConfig struct {
 	// DBDir holds trivy's database as DBDir/db/trivy.db (relative to the
 	// repository root); --db-dir overrides it.
 	DBDir string `json:"db_dir,omitempty" yaml:"db_dir,omitempty"`
+	// DBMaxAge is how old trivy's data may be before a scan without
+	// --offline downloads a new database, e.g. 12h (default 24h).
+	DBMaxAge Duration `json:"db_max_age,omitempty" yaml:"db_max_age,omitempty"`
+	// DBRepositories are the OCI repositories of trivy's database, tried in
+	// order, e.g. a mirror (default trivy's own: mirror.gcr.io, ghcr.io);
+	// --trivy-repo overrides them.
+	DBRepositories []string `json:"db_repositories,omitempty" yaml:"db_repositories,omitempty"`
 }
 
 func (t *TestsConfig) validate() error {

@@ -42,8 +42,9 @@ const protocol = 1
 // Factory makes a scanner for a target.
 type Factory func(Target, *config.Config) (Scanner, error)
 
-// DBUpdater runs `relgate db update`, writing what it did to w.
-type DBUpdater func(ctx context.Context, req DBUpdate, w io.Writer) error
+// DBUpdater runs `relgate db update`, writing what it did to w and its
+// progress bars (when req.Progress) to stderr.
+type DBUpdater func(ctx context.Context, req DBUpdate, w, stderr io.Writer) error
 
 var (
 	registryMu sync.RWMutex
@@ -358,6 +359,16 @@ type DBUpdate struct {
 	Sources    []string `json:"sources,omitempty"`
 	TrivyRepos []string `json:"trivy_repos,omitempty"`
 	Insecure   bool     `json:"insecure,omitempty"`
+	// MaxAge is the age after which trivy's database is stale (0: the
+	// config's containers.db_max_age, else 24h).
+	MaxAge time.Duration `json:"max_age,omitempty"`
+	// Auto is the update a scan makes before it starts: it reports on
+	// stderr, in one line, only what it downloaded or could not.
+	Auto bool `json:"auto,omitempty"`
+	// Progress draws progress bars of Width columns on stderr: relgate
+	// decides, as only it knows whether the user's stderr is a terminal.
+	Progress bool `json:"progress,omitempty"`
+	Width    int  `json:"width,omitempty"`
 	// Helper forces the helper at this path (tests).
 	Helper string `json:"-"`
 }
@@ -369,7 +380,7 @@ func UpdateDB(ctx context.Context, req DBUpdate, w, stderr io.Writer) error {
 	f := dbUpdater
 	registryMu.RUnlock()
 	if f != nil && req.Helper == "" {
-		return f(ctx, req, w)
+		return f(ctx, req, w, stderr)
 	}
 	path, err := findHelper(req.Helper)
 	if err != nil {
@@ -380,11 +391,11 @@ func UpdateDB(ctx context.Context, req DBUpdate, w, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("encode %s request: %w", HelperName, err)
 	}
-	var errOut bytes.Buffer
+	errOut := &errorLine{w: stderr}
 	cmd := exec.CommandContext(ctx, path, "db-update")
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = bytes.NewReader(data), w, io.MultiWriter(&errOut, stderr)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = bytes.NewReader(data), w, errOut
 	if err := cmd.Run(); err != nil {
-		if msg := lastLine(errOut.String()); msg != "" {
+		if msg := lastLine(errOut.msg.String()); msg != "" {
 			return errors.New(msg)
 		}
 		return fmt.Errorf("run %s: %w", path, err)
@@ -392,8 +403,38 @@ func UpdateDB(ctx context.Context, req DBUpdate, w, stderr io.Writer) error {
 	return nil
 }
 
-// ServeDBUpdate is the helper's side of UpdateDB.
-func ServeDBUpdate(ctx context.Context, r io.Reader, w io.Writer) error {
+// ErrorMark starts the helper's final error line on its stderr, which
+// relgate reports as its own error rather than passing it through: the
+// user reads it once.
+const ErrorMark = "\x1e"
+
+// errorLine passes the helper's stderr through (log lines, progress bars)
+// up to ErrorMark, and keeps what follows as the error.
+type errorLine struct {
+	w    io.Writer
+	mark bool
+	msg  bytes.Buffer
+}
+
+func (e *errorLine) Write(p []byte) (int, error) {
+	if !e.mark {
+		i := bytes.Index(p, []byte(ErrorMark))
+		if i < 0 {
+			return e.w.Write(p)
+		}
+		if _, err := e.w.Write(p[:i]); err != nil {
+			return 0, err
+		}
+		e.mark, p = true, p[i+len(ErrorMark):]
+		e.msg.Write(p)
+		return i + len(ErrorMark) + len(p), nil
+	}
+	return e.msg.Write(p)
+}
+
+// ServeDBUpdate is the helper's side of UpdateDB. The helper writes an
+// error it returns to stderr after ErrorMark.
+func ServeDBUpdate(ctx context.Context, r io.Reader, w, stderr io.Writer) error {
 	var req DBUpdate
 	if err := json.NewDecoder(io.LimitReader(r, 1<<20)).Decode(&req); err != nil {
 		return fmt.Errorf("read request: %w", err)
@@ -408,7 +449,7 @@ func ServeDBUpdate(ctx context.Context, r io.Reader, w io.Writer) error {
 	if f == nil {
 		return fmt.Errorf("the database update is not linked into %s", HelperName)
 	}
-	return f(ctx, req, w)
+	return f(ctx, req, w, stderr)
 }
 
 func lastLine(s string) string {

@@ -52,7 +52,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case "scan":
 		err = scanners.ServeScan(ctx, stdin, stdout)
 	case "db-update":
-		err = scanners.ServeDBUpdate(ctx, stdin, stdout)
+		if err = scanners.ServeDBUpdate(ctx, stdin, stdout, stderr); err != nil {
+			fmt.Fprintf(stderr, "%s%s\n", scanners.ErrorMark, err)
+			return 1
+		}
 	case "version":
 		fmt.Fprintf(stdout, "%s %s\n", scanners.HelperName, scanners.Version())
 		if bi, ok := debug.ReadBuildInfo(); ok {

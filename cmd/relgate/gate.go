@@ -267,6 +267,7 @@ func (a *app) gather(ctx context.Context, dir string, cfg *config.Config, o *sca
 	}
 	o.knobs.apply(o.flags, in)
 	recordSkips(in, skipped)
+	a.refreshDBs(ctx, names, target, cfg) // trivy's database, when stale and online
 	scanners.Run(ctx, in, jobs, progress)
 	stopProgress()
 	in.Scanners = append(in.Scanners, scanners.Unselected(names, o.staged)...)

@@ -6,14 +6,14 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"hash/crc32"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/relgate/relgate/internal/dbfetch"
 )
 
 // DefaultDBURL is where osv.dev publishes its per-ecosystem exports.
@@ -36,6 +36,12 @@ type UpdateOptions struct {
 	HTTPClient *http.Client
 	// Now stamps downloads whose server sends no Last-Modified (tests).
 	Now func() time.Time
+	// Retry bounds the tries of each download (three, one and two
+	// seconds apart, by default). A server that cannot be reached at all
+	// is never retried, and stops the update of every ecosystem.
+	Retry dbfetch.Retry
+	// Progress draws each download's progress bar (none by default).
+	Progress dbfetch.Progress
 }
 
 // EcosystemUpdate is one ecosystem database that was downloaded.
@@ -91,6 +97,11 @@ func UpdateDB(ctx context.Context, opts UpdateOptions) ([]EcosystemUpdate, error
 			continue
 		}
 		u, err := updateEcosystem(ctx, opts, eco)
+		if dbfetch.IsNoNetwork(err) {
+			// Every other ecosystem would fail the same way, one
+			// timeout each: say it once.
+			return out, &dbfetch.NoNetworkError{Err: fmt.Errorf("update %s database: %w", eco, err)}
+		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("update %s database: %w", eco, err))
 			continue
@@ -127,7 +138,7 @@ func updateEcosystem(ctx context.Context, opts UpdateOptions, eco string) (Ecosy
 	if err := os.MkdirAll(ecoDir, 0o750); err != nil {
 		return EcosystemUpdate{}, fmt.Errorf("create database directory: %w", err)
 	}
-	tmp, lastModified, err := download(ctx, opts.HTTPClient, url, ecoDir)
+	tmp, lastModified, err := download(ctx, opts, url, ecoDir, eco)
 	if err != nil {
 		return EcosystemUpdate{}, err
 	}
@@ -142,52 +153,6 @@ func updateEcosystem(ctx context.Context, opts UpdateOptions, eco string) (Ecosy
 		return EcosystemUpdate{}, fmt.Errorf("validate %s: %w", url, err)
 	}
 	return EcosystemUpdate{Ecosystem: eco, Path: ArchivePath(opts.Dir, eco), Records: m.Records, Invalid: m.Invalid, UpdatedAt: m.UpdatedAt}, nil
-}
-
-// download streams url into a temporary file in dir, checking the length
-// and, when the server sends one (Google Cloud Storage does), the CRC32C
-// checksum, so a truncated or damaged transfer is never installed.
-func download(ctx context.Context, client *http.Client, url, dir string) (string, time.Time, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return "", time.Time{}, fmt.Errorf("download %s: %w", url, err)
-	}
-	req.Header.Set("User-Agent", "relgate")
-	resp, err := client.Do(req)
-	if err != nil {
-		return "", time.Time{}, fmt.Errorf("download %s: %w", url, err)
-	}
-	defer func() { _ = resp.Body.Close() }()
-	if resp.StatusCode != http.StatusOK {
-		return "", time.Time{}, fmt.Errorf("download %s: server returned %s", url, resp.Status)
-	}
-	f, err := os.CreateTemp(dir, ".all.zip-*")
-	if err != nil {
-		return "", time.Time{}, fmt.Errorf("create temporary file: %w", err)
-	}
-	crc := crc32.New(crc32.MakeTable(crc32.Castagnoli))
-	n, err := io.Copy(io.MultiWriter(f, crc), resp.Body)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	fail := func(err error) (string, time.Time, error) {
-		_ = os.Remove(f.Name())
-		return "", time.Time{}, fmt.Errorf("download %s: %w", url, err)
-	}
-	if err != nil {
-		return fail(err)
-	}
-	if resp.ContentLength >= 0 && n != resp.ContentLength {
-		return fail(fmt.Errorf("truncated body: got %d of %d bytes", n, resp.ContentLength))
-	}
-	if want, ok := googCRC32C(resp.Header); ok && want != crc.Sum32() {
-		return fail(fmt.Errorf("checksum mismatch: crc32c %08x, server says %08x", crc.Sum32(), want))
-	}
-	lm, _ := http.ParseTime(resp.Header.Get("Last-Modified"))
-	return f.Name(), lm, nil
 }
 
 // googCRC32C reads the crc32c value of an X-Goog-Hash header.

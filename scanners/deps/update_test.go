@@ -175,7 +175,7 @@ func TestUpdateDBFailuresKeepOldDatabase(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := newExportServer(t)
 			db := t.TempDir()
-			opts := UpdateOptions{Dir: db, BaseURL: srv.URL, Ecosystems: []string{"npm", "Go", "PyPI", "crates.io"}, Now: updateNow}
+			opts := UpdateOptions{Dir: db, BaseURL: srv.URL, Ecosystems: []string{"npm", "Go", "PyPI", "crates.io"}, Now: updateNow, Retry: fastRetry}
 			if _, err := UpdateDB(context.Background(), opts); err != nil {
 				t.Fatal(err)
 			}

@@ -134,3 +134,22 @@ func BenchmarkNew(b *testing.B) {
 		b.Fatal("the engine knows no rules")
 	}
 }
+
+// BenchmarkNewForFacts compiles for one input with vulnerabilities alone
+// (relgate eval of a lockfile scan): the rule packages of absent facts are
+// not compiled, and every rule is still listed.
+func BenchmarkNewForFacts(b *testing.B) {
+	full := newEngine(b, engine.Options{})
+	in := largeInput(10)
+	in.Secrets, in.Misconfigurations, in.Migrations = nil, nil, nil
+	var e *engine.Engine
+	cpu := cpuTime()
+	for b.Loop() {
+		e = newEngine(b, engine.Options{Facts: in})
+	}
+	b.StopTimer()
+	reportCPU(b, cpu)
+	if len(e.Rules()) != len(full.Rules()) {
+		b.Fatalf("%d rules, want %d", len(e.Rules()), len(full.Rules()))
+	}
+}

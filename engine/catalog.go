@@ -13,9 +13,9 @@ import (
 // severity. The waiver rules need it — a waiver names a rule id, and how
 // strictly it is governed (approver, lifetime) depends on that rule's
 // severity even when no finding of the rule is there to say it.
-func ruleCatalog(c *ast.Compiler) map[string]any {
+func ruleCatalog(as *ast.AnnotationSet, modules map[string]*ast.Module) map[string]any {
 	out := map[string]any{}
-	for _, rm := range ruleMetadata(c.GetAnnotationSet(), c.Modules) {
+	for _, rm := range ruleMetadata(as, modules) {
 		a, id := rm.ann, rm.id
 		if id == "" {
 			continue

@@ -29,6 +29,13 @@ type Options struct {
 	Config any
 	// AllowBuiltins lets policies call sandboxed builtins (http.send, …).
 	AllowBuiltins []string
+	// Facts, when set, is the one input the engine is built to judge (relgate
+	// eval, check): a built-in rule package that declares the input
+	// sections it reads (custom.reads) is not compiled when they are all
+	// empty in it. The decision is the same; the rules and the catalog
+	// still list every rule. An engine that judges many inputs leaves it
+	// nil and compiles everything.
+	Facts *Input
 	// Timeout bounds one evaluation, so that a runaway policy fails with a
 	// clear error instead of hanging the pipeline; zero means 60s.
 	Timeout time.Duration
@@ -89,11 +96,20 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	compiler := ast.NewCompiler().
 		WithCapabilities(caps).
 		WithEnablePrintStatements(false)
-	compiler.Compile(modules)
+	compiled := modules
+	if opts.Facts != nil {
+		compiled = modulesFor(modules, opts.Facts)
+	}
+	compiler.Compile(compiled)
 	if compiler.Failed() {
 		return nil, &PolicyError{Errs: compiler.Errors}
 	}
-	relgate["catalog"] = ruleCatalog(compiler)
+	// Every rule is listed, compiled or not.
+	annotations, all := compiler.GetAnnotationSet(), compiler.Modules
+	if len(compiled) < len(modules) {
+		annotations, all = annotationsOf(modules), modules
+	}
+	relgate["catalog"] = ruleCatalog(annotations, all)
 	digest, err := policyDigest(modules, data)
 	if err != nil {
 		return nil, err
@@ -123,7 +139,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	if err != nil {
 		return nil, &PolicyError{Err: err}
 	}
-	return &Engine{query: pq, rules: rulesFromAnnotations(compiler), policyDigest: digest, compiler: compiler, store: store, timeout: timeout, environments: envs}, nil
+	return &Engine{query: pq, rules: rulesFromAnnotations(annotations, all), policyDigest: digest, compiler: compiler, store: store, timeout: timeout, environments: envs}, nil
 }
 
 // Rules lists every rule known to the engine, sorted by id.

@@ -152,10 +152,10 @@ func policyDigest(modules map[string]*ast.Module, data map[string]any) (string, 
 // its own or its package's.
 // A rule id defined by several rules (deny in one environment, warn in
 // another) is listed once, from its first definition.
-func rulesFromAnnotations(c *ast.Compiler) []RuleInfo {
+func rulesFromAnnotations(as *ast.AnnotationSet, modules map[string]*ast.Module) []RuleInfo {
 	seen := map[string]bool{}
 	var out []RuleInfo
-	for _, rm := range ruleMetadata(c.GetAnnotationSet(), c.Modules) {
+	for _, rm := range ruleMetadata(as, modules) {
 		a, id := rm.ann, rm.id
 		if id == "" || seen[id] {
 			continue

@@ -50,7 +50,7 @@ func (a *app) checkCommand() *cobra.Command {
 			}
 			done := make(chan compiled, 1)
 			go func() {
-				eng, err := newEngine(ctx, cfg, cfgDir, gopts.policies)
+				eng, err := newEngine(ctx, cfg, cfgDir, gopts.policies, nil)
 				if err != nil {
 					cancel()
 				}

@@ -62,7 +62,13 @@ func (a *app) evalCommand() *cobra.Command {
 			if configPath != "" {
 				cfgDir = filepath.Dir(configPath)
 			}
-			eng, err := newEngine(cmd.Context(), cfg, cfgDir, gopts.policies)
+			// One input is judged: only the rule packages its facts
+			// feed are compiled, unless a rule is to be explained.
+			facts := in
+			if explain != "" {
+				facts = nil
+			}
+			eng, err := newEngine(cmd.Context(), cfg, cfgDir, gopts.policies, facts)
 			if err != nil {
 				return err
 			}

@@ -341,8 +341,9 @@ func (a *app) judge(ctx context.Context, eng *engine.Engine, in *engine.Input, c
 }
 
 // newEngine compiles the built-in policies, the config's policy directories
-// (relative to the config file) and the --policy flags.
-func newEngine(ctx context.Context, cfg *config.Config, cfgDir string, flags []string) (*engine.Engine, error) {
+// (relative to the config file) and the --policy flags; facts, when not
+// nil, is the one input the engine will judge (see engine.Options.Facts).
+func newEngine(ctx context.Context, cfg *config.Config, cfgDir string, flags []string, facts *engine.Input) (*engine.Engine, error) {
 	var paths []string
 	for _, p := range cfg.Policies {
 		if !filepath.IsAbs(p) {
@@ -364,7 +365,7 @@ func newEngine(ctx context.Context, cfg *config.Config, cfgDir string, flags []s
 	if cfg.Policy != nil {
 		allow, timeout = cfg.Policy.AllowBuiltins, time.Duration(cfg.Policy.Timeout)
 	}
-	return engine.New(ctx, engine.Options{Policies: paths, Config: cfg, AllowBuiltins: allow, Timeout: timeout})
+	return engine.New(ctx, engine.Options{Policies: paths, Config: cfg, AllowBuiltins: allow, Timeout: timeout, Facts: facts})
 }
 
 // writeFileAtomic writes through a temporary file renamed into place, so a

@@ -227,7 +227,7 @@ func (o *serveOptions) serverConfig(redactor *redact.Redactor) (*server.Config, 
 			if err != nil {
 				return nil, err
 			}
-			return newEngine(ctx, cfg, wd, o.policies)
+			return newEngine(ctx, cfg, wd, o.policies, nil)
 		},
 		Token:    token,
 		MaxBody:  maxBody,

@@ -7,6 +7,9 @@
 #   elsewhere running as root and an end-of-life OS warn. The image's
 #   vulnerabilities are judged by the vulnerability rules (source trivy).
 #   Settings (settings.containers): deny_root, deny_eol, require_digest.
+# custom:
+#   reads:
+#     - containers
 package relgate.rules.containers
 
 import data.relgate.lib

@@ -7,6 +7,9 @@
 #   production: high and critical); every other failed check warns, with
 #   the check's own severity. A file that could not be parsed warns: no
 #   check ran on it.
+# custom:
+#   reads:
+#     - misconfigurations
 package relgate.rules.iac
 
 import data.relgate.lib

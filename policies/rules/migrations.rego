@@ -8,6 +8,9 @@
 #   a table created earlier in the same migration or in the change is new,
 #   empty and unused, so nothing on it is dangerous. A statement is excused
 #   in place with `-- relgate:ignore MIG00x reason`.
+# custom:
+#   reads:
+#     - migrations
 package relgate.rules.migrations
 
 import data.relgate.lib

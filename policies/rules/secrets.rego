@@ -5,6 +5,9 @@
 #   released (the staged diff or base..HEAD) and in older git history. The
 #   input carries only the secret's sha256 and a 4-character preview, never
 #   the secret.
+# custom:
+#   reads:
+#     - secrets
 package relgate.rules.secrets
 
 import data.relgate.lib

@@ -12,6 +12,10 @@
 #   Settings (settings.vulnerabilities): min_severity, unknown_severity,
 #   budgets, no_fix_grace_days, dev, max_db_age_days, stale_db,
 #   file_errors, invalid_records.
+# custom:
+#   reads:
+#     - vulnerabilities
+#     - scanners
 package relgate.rules.vulnerabilities
 
 import data.relgate.lib

@@ -103,12 +103,7 @@ func findConfig(dir, explicit string) (configSource, error) {
 // found, the line.
 func loadConfig(src configSource) (gitleaksconfig.Config, error) {
 	silenceGitleaks()
-	// The content decides the rules; an [extend] path is read relative to
-	// the file, so its directory counts too.
-	key := fmt.Sprintf("%x", sha256.Sum256(src.data))
-	if bytes.Contains(src.data, []byte("path")) {
-		key += "\x00" + src.dir
-	}
+	key := configKey(src)
 	loaded.Lock()
 	defer loaded.Unlock()
 	cfg, ok := loaded.configs[key]
@@ -133,6 +128,26 @@ func loadConfig(src configSource) (gitleaksconfig.Config, error) {
 		cfg.Path = src.name
 	}
 	return cfg, nil
+}
+
+// configKey identifies a config's translation: the content decides the
+// rules; an [extend] path is read relative to the file, so its directory
+// counts too.
+func configKey(src configSource) string {
+	key := fmt.Sprintf("%x", sha256.Sum256(src.data))
+	if bytes.Contains(src.data, []byte("path")) {
+		key += "\x00" + src.dir
+	}
+	return key
+}
+
+// translated returns the config's translation if this process made it
+// already, without making it.
+func translated(src configSource) (gitleaksconfig.Config, bool) {
+	loaded.Lock()
+	defer loaded.Unlock()
+	cfg, ok := loaded.configs[configKey(src)]
+	return cfg, ok
 }
 
 func translate(src configSource) (cfg gitleaksconfig.Config, extends bool, err error) {

@@ -1,7 +1,12 @@
 package secrets
 
 import (
+	"bytes"
+	"fmt"
+	"strings"
 	"sync"
+
+	"github.com/spf13/viper"
 
 	gitleaksconfig "github.com/zricethezav/gitleaks/v8/config"
 	"github.com/zricethezav/gitleaks/v8/detect"
@@ -13,7 +18,7 @@ import (
 // default rules, translated once per process (the translation is shared
 // with a scan that uses them).
 var edge = sync.OnceValues(func() (*detect.Detector, error) {
-	cfg, err := loadConfig(configSource{name: "default", data: []byte(gitleaksconfig.DefaultConfig)})
+	cfg, err := edgeConfig()
 	if err != nil {
 		return nil, err
 	}
@@ -104,4 +109,88 @@ func secretsOf(d *detect.Detector, text string) []string {
 		}
 	}
 	return out
+}
+
+// edgeConfig is gitleaks' default config for the edge detector. A scan that
+// translated it already in this process shares its translation. Otherwise
+// it is translated with each rule allowlist's stopwords checked one by one
+// instead of through the trie gitleaks builds of them: generic-api-key's
+// ~1,500 stopwords make a trie that costs two thirds of the translation to
+// build (30 ms of every relgate eval), while an output has a handful of
+// findings to check against the list. The check is gitleaks' own
+// (Allowlist.ContainsStopWord reads the list when there is no trie), so what
+// is allowed does not change; TestEdgeStopwordsAsGitleaks holds it to that.
+func edgeConfig() (gitleaksconfig.Config, error) {
+	src := configSource{name: "default", data: []byte(gitleaksconfig.DefaultConfig)}
+	if cfg, ok := translated(src); ok {
+		return cfg, nil
+	}
+	return translateListingStopwords(src)
+}
+
+// translateListingStopwords translates src with its rule allowlists'
+// stopwords kept as lists, not tries.
+func translateListingStopwords(src configSource) (gitleaksconfig.Config, error) {
+	silenceGitleaks()
+	v := viper.New()
+	v.SetConfigType("toml")
+	if err := v.ReadConfig(bytes.NewReader(src.data)); err != nil {
+		return gitleaksconfig.Config{}, tomlError(src, err)
+	}
+	var vc gitleaksconfig.ViperConfig
+	if err := v.Unmarshal(&vc); err != nil {
+		return gitleaksconfig.Config{}, fmt.Errorf("decode gitleaks config: %w", err)
+	}
+	// The stopwords of each rule's allowlists, in the order Translate
+	// gives the rule its allowlists: the old single [rules.allowlist]
+	// first, then [[rules.allowlists]]. An allowlist of stopwords alone
+	// keeps them (gitleaks refuses an empty one).
+	held := map[string][][]string{}
+	for i := range vc.Rules {
+		r := &vc.Rules[i]
+		var words [][]string
+		hold := func(stop *[]string, others int) {
+			var w []string
+			if others > 0 {
+				w, *stop = *stop, nil
+			}
+			words = append(words, w)
+		}
+		if a := r.AllowList; a != nil {
+			hold(&a.StopWords, len(a.Commits)+len(a.Paths)+len(a.Regexes))
+		}
+		for _, a := range r.Allowlists {
+			hold(&a.StopWords, len(a.Commits)+len(a.Paths)+len(a.Regexes))
+		}
+		held[r.ID] = words
+	}
+	cfg, err := translateRecovering(&vc)
+	if err != nil {
+		return cfg, err
+	}
+	for id, words := range held {
+		r := cfg.Rules[id]
+		if len(r.Allowlists) < len(words) {
+			return cfg, fmt.Errorf("translate gitleaks config: rule %s has %d allowlists, want at least %d", id, len(r.Allowlists), len(words))
+		}
+		for j, w := range words {
+			if len(w) == 0 {
+				continue
+			}
+			a := r.Allowlists[j]
+			if len(a.StopWords) > 0 {
+				return cfg, fmt.Errorf("translate gitleaks config: rule %s: allowlist %d is not the one whose stopwords were held", id, j)
+			}
+			// As Validate keeps them: lowercased, each once.
+			seen := make(map[string]bool, len(w))
+			for _, word := range w {
+				word = strings.ToLower(word)
+				if !seen[word] {
+					seen[word] = true
+					a.StopWords = append(a.StopWords, word)
+				}
+			}
+		}
+	}
+	return cfg, nil
 }

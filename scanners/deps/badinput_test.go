@@ -1,7 +1,6 @@
 package deps
 
 import (
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -57,25 +56,6 @@ func TestOnlyMalformedLockfileIsNotSkipped(t *testing.T) {
 	}
 	if run.Status == engine.StatusSkipped || !slices.Equal(errorPaths(run), []string{"package-lock.json"}) || len(in.Vulnerabilities) != 0 {
 		t.Errorf("status %q errors %v facts %d", run.Status, run.Errors, len(in.Vulnerabilities))
-	}
-}
-
-func TestUnreadableLockfileIsFileError(t *testing.T) {
-	if os.Geteuid() == 0 {
-		t.Skip("root reads files whatever their mode")
-	}
-	dir := copyTree(t, filepath.Join("testdata", "repo"), "")
-	locked := filepath.Join(dir, "admin", "package-lock.json")
-	if err := os.Chmod(locked, 0); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.Chmod(locked, 0o644) })
-	in, run, err := scan(t, Options{Dir: dir, Offline: true, DBDir: fixtureDB(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !slices.Equal(errorPaths(run), []string{"admin/package-lock.json"}) || len(in.Vulnerabilities) != len(wantFixture) {
-		t.Errorf("errors %v, %d facts", run.Errors, len(in.Vulnerabilities))
 	}
 }
 

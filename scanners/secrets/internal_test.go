@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 
 	gitleaksconfig "github.com/zricethezav/gitleaks/v8/config"
@@ -53,15 +54,20 @@ func TestConfigTranslatedOncePerProcess(t *testing.T) {
 // FuzzGitleaksConfig: a repository's .gitleaks.toml is untrusted input. Any
 // content is either a config or a *config.Error, never a panic.
 func FuzzGitleaksConfig(f *testing.F) {
-	seeds, _ := filepath.Glob("testdata/*.toml")
-	for _, p := range seeds {
+	files, _ := filepath.Glob("testdata/*.toml")
+	var seeds []string
+	for _, p := range files {
 		data, err := os.ReadFile(p)
 		if err != nil {
 			f.Fatal(err)
 		}
-		f.Add(data)
+		seeds = append(seeds, string(data))
 	}
-	f.Add([]byte(gitleaksconfig.DefaultConfig))
+	for _, seed := range append(seeds, gitleaksconfig.DefaultConfig) {
+		if !strings.Contains(strings.ToLower(seed), "extend") { // a seed the fuzz function skips (below) would show as a skipped test
+			f.Add([]byte(seed))
+		}
+	}
 	silenceGitleaks()
 	f.Fuzz(func(t *testing.T, data []byte) {
 		// [extend] reads other files and moves gitleaks' global depth

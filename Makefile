@@ -29,10 +29,15 @@ build: ## Build bin/relgate and bin/relgate-scanners
 # The tests run Prometheus, pre-commit, curl and the SARIF validators for
 # real: .ci/deps.sh installs whatever is missing (quick when nothing is) and
 # prints the environment the tests read. A missing tool fails its test.
+# internal/cmd/testsum prints a line per package, failing tests' output and
+# every skipped test with its reason; a skip fails the run unless
+# RELGATE_TEST_SHORT=1 asked for skips.
 .PHONY: test
 test: ## Run every test (Go and Rego), installing the tools they need; RELGATE_TEST_SHORT=1 skips the slow end-to-end ones
 	@env=$$(bash .ci/deps.sh) && eval "$$env" && \
-	  echo "$(GO) test $(TEST_SHORT_FLAG) ./..." && $(GO) test $(TEST_SHORT_FLAG) ./...
+	  $(GO) build -o $(TOOLS)/bin/testsum ./internal/cmd/testsum && \
+	  echo "$(GO) test $(TEST_SHORT_FLAG) -json ./... | testsum" && \
+	  bash -o pipefail -c '$(GO) test $(TEST_SHORT_FLAG) -json ./... | $(TOOLS)/bin/testsum $(TEST_SHORT_FLAG)'
 
 TEST_SHORT_FLAG := $(if $(filter 1,$(RELGATE_TEST_SHORT)),-short)
 

@@ -124,3 +124,59 @@ func TestPreCommitPolicyTestHook(t *testing.T) {
 		}
 	}
 }
+
+// TestPreCommitGolangHook proves the `relgate` hook (language: golang) with
+// the real pre-commit tool: pre-commit builds relgate from this checkout
+// with `go install ./...` and the hook blocks a staged key. No shim is on
+// PATH, so the relgate that runs is the one pre-commit built. The build
+// reuses this machine's module and build caches and never reaches the
+// network (GOPROXY=off): a missing module is a failure, not a download.
+func TestPreCommitGolangHook(t *testing.T) {
+	testtools.Short(t, "pre-commit building relgate from source")
+	preCommit := needPreCommit(t)
+	goEnv := map[string]string{}
+	for _, k := range []string{"GOCACHE", "GOMODCACHE"} {
+		out, err := exec.Command("go", "env", k).Output()
+		if err != nil {
+			t.Fatalf("go env %s: %v", k, err)
+		}
+		goEnv[k] = strings.TrimSpace(string(out))
+	}
+	gittest.Isolate(t) // a new HOME: the Go caches are kept by name
+	for k, v := range goEnv {
+		t.Setenv(k, v)
+	}
+	t.Setenv("GOPROXY", "off")
+	t.Setenv("GOFLAGS", "-mod=readonly")
+	t.Setenv("GOEXPERIMENT", "jsonv2")
+	t.Setenv("PRE_COMMIT_HOME", t.TempDir())
+	t.Setenv("PRE_COMMIT_COLOR", "never")
+	r := gittest.New(t)
+	r.Write("README.md", "# service\n")
+	r.Commit("chore: init")
+	script := fmt.Sprintf("#!/bin/sh\nexec '%s' try-repo '%s' relgate\n", preCommit, repoRoot(t))
+	if err := os.WriteFile(filepath.Join(r.Dir, ".git", "hooks", "pre-commit"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+
+	key := fakeAWSKey()
+	r.Write("config/app.env", "AWS_ACCESS_KEY_ID="+key+"\n")
+	r.Stage("config/app.env")
+	out, ok := commit(t, r, "feat: add config")
+	if ok {
+		t.Fatalf("a commit with a leaked key passed the golang hook:\n%s", out)
+	}
+	for _, want := range []string{"relgate (built from source)", "Failed", "relgate FAIL", "SEC001", "config/app.env:1"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("blocked commit's output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, key) {
+		t.Errorf("the hook's output shows the secret")
+	}
+	r.Write("config/app.env", "REGION=eu-west-1\n")
+	r.Stage("config/app.env")
+	if out, ok := commit(t, r, "feat: add config"); !ok || !strings.Contains(out, "Passed") {
+		t.Fatalf("a clean commit was not passed by the golang hook:\n%s", out)
+	}
+}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -10,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"log"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -95,30 +93,18 @@ func TestRegistryRecordsEndToEnd(t *testing.T) {
 	// Two webhook replicas that share nothing but the registry.
 	cert, key, pool := writeServingCert(t, tmp)
 	envs := writeFile(t, filepath.Join(tmp, "environments.yaml"), "default: production\nnamespaces:\n  shop-staging: staging\n")
-	t.Chdir(tmp) // serve reads ./.relgate.yaml, as eval does
 	client := &http.Client{Timeout: 20 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}}
+	bin := relgateBinary(t)
 	var replicas []string
-	for range 2 {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan error, 1)
-		a := &app{stdout: io.Discard, stderr: io.Discard, logLevel: "warn"}
-		o := &serveOptions{
-			cert: cert, key: key, keys: []string{pub}, maxAge: time.Hour, grace: 5 * time.Second,
-			mode: "enforce", failurePolicy: "allow", environments: envs,
-			registry: registryServeOptions{from: "registry", timeout: 5 * time.Second, cacheSize: 100, cacheTTL: time.Minute, insecure: true},
-		}
-		go func() { done <- a.serve(ctx, o, ln) }()
-		t.Cleanup(func() {
-			cancel()
-			if err := <-done; err != nil {
-				t.Errorf("serve: %v", err)
-			}
-		})
-		url := "https://" + ln.Addr().String()
+	for i := range 2 {
+		// Separate processes, as replicas behind a Service are: nothing in
+		// memory is shared, only the registry.
+		cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--tls-cert", cert, "--tls-key", key, "--key", pub,
+			"--max-age", "1h", "--environments", envs, "--records-from", "registry", "--registry-insecure",
+			"--registry-timeout", "5s", "--cache-size", "100", "--cache-ttl", "1m", "--log-level", "info")
+		cmd.Dir = tmp // serve reads ./.relgate.yaml, as eval does
+		addr := startServe(t, cmd, fmt.Sprintf("replica %d", i))
+		url := "https://" + addr
 		waitReady(t, client, url)
 		replicas = append(replicas, url)
 	}

@@ -48,7 +48,7 @@ func TestIsNoNetwork(t *testing.T) {
 }
 
 func TestProgressDrawsOnlyWhenAsked(t *testing.T) {
-	var none *Bar = Progress{}.Start("osv npm", 10, 0)
+	none := Progress{}.Start("osv npm", 10, 0)
 	if r := none.Reader(strings.NewReader("x")); r == nil {
 		t.Fatal("a nil bar must pass the reader through")
 	}

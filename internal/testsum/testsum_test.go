@@ -2,6 +2,7 @@ package testsum
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -36,7 +37,7 @@ func goTestJSON(t *testing.T) []byte {
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "GOPROXY=off", "GOFLAGS=", "GOWORK=off")
 	out, err := cmd.Output()
-	if _, ok := err.(*exec.ExitError); err != nil && !ok {
+	if ee := (*exec.ExitError)(nil); err != nil && !errors.As(err, &ee) {
 		t.Fatalf("go test -json: %v", err)
 	}
 	return out

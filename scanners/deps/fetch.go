@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash"
 	"hash/crc32"
 	"io"
 	"net/http"
@@ -146,7 +145,8 @@ func (f *fetch) write(body io.Reader, offset, total int64) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("create partial file: %w", err)
 	}
-	if err := file.Truncate(offset); err == nil {
+	err = file.Truncate(offset)
+	if err == nil {
 		_, err = file.Seek(offset, io.SeekStart)
 	}
 	if err != nil {
@@ -197,7 +197,7 @@ func fileCRC32C(path string) (uint32, error) {
 		return 0, err
 	}
 	defer func() { _ = file.Close() }()
-	var h hash.Hash32 = crc32.New(crc32.MakeTable(crc32.Castagnoli))
+	h := crc32.New(crc32.MakeTable(crc32.Castagnoli))
 	if _, err := io.Copy(h, file); err != nil {
 		return 0, fmt.Errorf("read %s: %w", path, err)
 	}

@@ -20,6 +20,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -333,6 +334,21 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, tlsCfg *tls.Config,
 	hs := s.httpServer()
 	hs.TLSConfig = tlsCfg
 	hs.ErrorLog = slog.NewLogLogger(slog.Default().Handler(), slog.LevelWarn)
+	// Connections that have not sent a request yet hold nothing in
+	// flight, but net/http's Shutdown waits up to 5 s for them: a client
+	// that dialled and went quiet would eat the whole grace period (and,
+	// under the connection limit, a slot). They are closed at shutdown.
+	var mu sync.Mutex
+	fresh := map[net.Conn]bool{}
+	hs.ConnState = func(c net.Conn, state http.ConnState) {
+		mu.Lock()
+		defer mu.Unlock()
+		if state == http.StateNew {
+			fresh[c] = true
+		} else {
+			delete(fresh, c)
+		}
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(tls.NewListener(s.limitListener(ln), tlsCfg)) }()
 	select {
@@ -343,7 +359,27 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, tlsCfg *tls.Config,
 	s.ready.Store(false)
 	sctx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
-	if err := hs.Shutdown(sctx); err != nil {
+	shut := make(chan error, 1)
+	go func() { shut <- hs.Shutdown(sctx) }()
+	// Shutdown has closed the listener once it runs; close the quiet
+	// connections, now and as late ones appear, until it returns.
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	var err error
+	for waiting := true; waiting; {
+		mu.Lock()
+		for c := range fresh {
+			_ = c.Close()
+			delete(fresh, c)
+		}
+		mu.Unlock()
+		select {
+		case err = <-shut:
+			waiting = false
+		case <-tick.C:
+		}
+	}
+	if err != nil {
 		return fmt.Errorf("shut down: %w", err)
 	}
 	return nil

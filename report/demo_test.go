@@ -1,7 +1,6 @@
 package report
 
 import (
-	"bytes"
 	"context"
 	"os"
 	"path/filepath"
@@ -52,21 +51,7 @@ func TestDemoGolden(t *testing.T) {
 	for _, format := range Formats() {
 		t.Run(format, func(t *testing.T) {
 			got := render(t, format, d, opts)
-			path := filepath.Join("testdata", "golden", "demo."+format+"."+goldenExt[format])
-			if *update {
-				if err := os.WriteFile(path, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("read golden file (run go test ./report/ -update to create it): %v", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("%s output differs from %s (run go test ./report/ -update if the change is intended)\n%s",
-					format, path, firstDifference(got, want))
-			}
+			checkGolden(t, format, filepath.Join("testdata", "golden", "demo."+format+"."+goldenExt[format]), got)
 		})
 	}
 }

@@ -34,25 +34,31 @@ func TestGolden(t *testing.T) {
 	for _, format := range Formats() {
 		t.Run(format, func(t *testing.T) {
 			got := render(t, format, fixtureDecision(), fixtureOptions())
-			path := filepath.Join("testdata", "golden", "decision."+format+"."+goldenExt[format])
-			if *update {
-				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(path, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("read golden file (run go test ./report/ -update to create it): %v", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("%s output differs from %s (run go test ./report/ -update if the change is intended)\n%s",
-					format, path, firstDifference(got, want))
-			}
+			checkGolden(t, format, filepath.Join("testdata", "golden", "decision."+format+"."+goldenExt[format]), got)
 		})
+	}
+}
+
+// checkGolden compares got with the golden file at path, or rewrites the
+// file under -update.
+func checkGolden(t *testing.T, format, path string, got []byte) {
+	t.Helper()
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read golden file (run go test ./report/ -update to create it): %v", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s output differs from %s (run go test ./report/ -update if the change is intended)\n%s",
+			format, path, firstDifference(got, want))
 	}
 }
 

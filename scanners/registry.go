@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/relgate/relgate/config"
-	"github.com/relgate/relgate/internal/boundary"
 	"github.com/relgate/relgate/internal/redact"
 	"github.com/relgate/relgate/internal/skip"
 	"github.com/relgate/relgate/scanners/approvals"
@@ -70,6 +69,9 @@ func Names() []string {
 
 // New returns the named scanner for the target. An unknown name is an error.
 func New(name string, t Target, cfg *config.Config) (Scanner, error) {
+	if err := checkConfigPaths(name, t, cfg); err != nil {
+		return nil, err
+	}
 	switch name {
 	case "release":
 		return release.New(release.Options{Dir: t.Dir, Base: t.Base}), nil
@@ -80,9 +82,6 @@ func New(name string, t Target, cfg *config.Config) (Scanner, error) {
 		if cfg != nil && cfg.Migrations != nil {
 			o.Dirs, o.Dialect = cfg.Migrations.Dirs, cfg.Migrations.Dialect
 			o.AssumeInTransaction = cfg.Migrations.AssumeInTransaction
-			if err := inside(t, "migrations.dirs", o.Dirs); err != nil {
-				return nil, err
-			}
 		}
 		return migrations.New(o), nil
 	case "deps", "containers", "iac":
@@ -168,21 +167,6 @@ func newSecrets(t Target, cfg *config.Config) (Scanner, error) {
 		return nil, err // never a typed nil inside the interface
 	}
 	return s, nil
-}
-
-// inside checks that the directories a config key names stay in the
-// scanned root once symlinks are resolved: the config comes with the
-// repository, which is untrusted input.
-func inside(t Target, key string, dirs []string) error {
-	if t.AllowOutsideRoot || t.Dir == "" {
-		return nil
-	}
-	for _, d := range dirs {
-		if _, err := boundary.Resolve(t.Dir, d); err != nil {
-			return &config.Error{File: config.FileName, Msg: fmt.Sprintf("%s: %q %v (pass --allow-outside-root to scan it anyway)", key, d, err)}
-		}
-	}
-	return nil
 }
 
 // StagedNames lists the scanners that look at the staged change: the

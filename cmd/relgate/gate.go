@@ -57,7 +57,7 @@ func (o *scanOptions) bind(cmd *cobra.Command) {
 	f.StringArrayVar(&o.images, "image", nil, "container image to scan: registry ref, docker-save tar or OCI layout (repeatable)")
 	f.BoolVar(&o.offline, "offline", false, "use only the local vulnerability databases")
 	f.StringVar(&o.dbDir, "db-dir", "", "directory of the offline vulnerability databases")
-	f.BoolVar(&o.allowOutside, "allow-outside-root", false, "let config paths (migrations.dirs) name directories outside PATH")
+	f.BoolVar(&o.allowOutside, "allow-outside-root", false, "let the paths the config names (migrations.dirs, tests.junit, tests.coverage, slo.files, secrets.config, …) lie outside PATH")
 	f.StringVar(&o.waivers, "waivers", "", "waiver file (default: the config's waivers_file, else PATH/"+waivers.FileName+")")
 	o.knobs.bind(f)
 	o.skip.bind(f)

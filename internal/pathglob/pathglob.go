@@ -5,6 +5,7 @@ package pathglob
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,13 +13,16 @@ import (
 	"strings"
 
 	"github.com/bmatcuk/doublestar/v4"
+
+	"github.com/relgate/relgate/internal/boundary"
 )
 
 // File is a matched file: Abs to open it, Rel as documents show it.
 type File struct{ Abs, Rel string }
 
 // Expand matches each pattern against files under dir (or the absolute
-// pattern as it is). Files matched by several patterns are listed once,
+// pattern as it is). A file a relative pattern matches that is a symbolic
+// link out of dir is an error: the project is untrusted input. Files matched by several patterns are listed once,
 // sorted by Rel. A pattern that matches nothing is an error made by
 // noMatch: facts that silently vanish would read as good news. what names
 // the patterns in errors ("junit", "SLO").
@@ -44,6 +48,11 @@ func Expand(dir string, patterns []string, what string, noMatch func(pattern str
 			return nil, noMatch(pat)
 		}
 		for _, m := range matches {
+			if !filepath.IsAbs(pat) {
+				if _, err := boundary.Resolve(dir, m); errors.Is(err, boundary.ErrOutside) {
+					return nil, fmt.Errorf("%s file %s is a symbolic link to a file outside the repository: not read (name the file by its absolute path to read it)", what, Rel(dir, m))
+				}
+			}
 			if !seen[m] {
 				seen[m] = true
 				out = append(out, File{Abs: m, Rel: Rel(dir, m)})

@@ -39,3 +39,33 @@ func TestExpand(t *testing.T) {
 		t.Errorf("Rel outside = %q", got)
 	}
 }
+
+// TestExpandRefusesLinksOut: a file a relative pattern matches that is a
+// symbolic link out of the project is an error naming it (not the target);
+// a link that stays inside is matched like any file.
+func TestExpandRefusesLinksOut(t *testing.T) {
+	dir, outside := t.TempDir(), t.TempDir()
+	for _, f := range []string{filepath.Join(dir, "real.xml"), filepath.Join(outside, "old.xml")} {
+		if err := os.WriteFile(f, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink("real.xml", filepath.Join(dir, "inside.xml")); err != nil {
+		t.Fatal(err)
+	}
+	noMatch := func(p string) error { return errors.New("no match: " + p) }
+	got, err := Expand(dir, []string{"*.xml"}, "junit", noMatch)
+	if err != nil || len(got) != 2 {
+		t.Fatalf("inside link: %+v, %v", got, err)
+	}
+	if err := os.Symlink(filepath.Join(outside, "old.xml"), filepath.Join(dir, "evil.xml")); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Expand(dir, []string{"*.xml"}, "junit", noMatch)
+	if err == nil || err.Error() != "junit file evil.xml is a symbolic link to a file outside the repository: not read (name the file by its absolute path to read it)" {
+		t.Errorf("link out: err = %v", err)
+	}
+	if got, err := Expand(dir, []string{filepath.Join(outside, "*.xml")}, "junit", noMatch); err != nil || len(got) != 1 {
+		t.Errorf("absolute pattern outside: %+v, %v (named by the caller: read)", got, err)
+	}
+}

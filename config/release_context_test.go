@@ -88,3 +88,24 @@ func TestReleaseContextErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestEmptyWeeklyFreeze: a weekly window whose from and to meet (the
+// defaults 00:00 and 24:00 included) would never freeze — a config error
+// rather than a calendar that silently lets every release through; the
+// whole day and an overnight window are accepted.
+func TestEmptyWeeklyFreeze(t *testing.T) {
+	freeze := func(w string) string {
+		return "defaults: {release: {freeze: [{name: w, days: [fri], " + w + "}]}}\n"
+	}
+	for _, w := range []string{"from: '15:00', to: '15:00'", "to: '00:00'", "from: '24:00'", "from: '24:00', to: '00:00'"} {
+		_, err := config.Parse("relgate.yaml", []byte(freeze(w)))
+		if err == nil || !strings.Contains(err.Error(), "defaults.release.freeze[0] (w): from ") || !strings.Contains(err.Error(), "is an empty window") {
+			t.Errorf("%s: err = %v, want an empty-window error", w, err)
+		}
+	}
+	for _, w := range []string{"time_zone: UTC", "from: '00:00', to: '24:00'", "from: '22:00', to: '06:00'", "from: '24:00', to: '06:00'", "from: '15:00'"} {
+		if _, err := config.Parse("relgate.yaml", []byte(freeze(w))); err != nil {
+			t.Errorf("%s: %v", w, err)
+		}
+	}
+}

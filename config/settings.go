@@ -1,6 +1,7 @@
 package config
 
 import (
+	"cmp"
 	"fmt"
 	"regexp"
 	"strings"
@@ -349,6 +350,9 @@ func (r *ReleaseSettings) validateContext(where string) error {
 				if c != "" && !clockRE.MatchString(c) {
 					return fmt.Errorf("%s: %q is not a time of day like 15:00", at, c)
 				}
+			}
+			if from, to := cmp.Or(w.From, "00:00"), cmp.Or(w.To, "24:00"); from == to || from == "24:00" && to == "00:00" {
+				return fmt.Errorf("%s: from %s to %s is an empty window: it would never freeze (leave from and to out for whole days)", at, from, to)
 			}
 		default:
 			return fmt.Errorf("%s: set start and end, or days", at)

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
@@ -292,15 +293,24 @@ func TestExampleWorkflowPR(t *testing.T) {
 	for _, tc := range []struct {
 		branch, result, code, failing string
 		jobOK                         bool
+		fork, refused                 bool // a PR from a fork; code scanning refuses the upload
 	}{
-		{"feature", "fail", "1", "(2 failing)", false}, // the new key and the new vulnerable lockfile
-		{"docs", "warn", "0", "(0 failing)", true},
+		{"feature", "fail", "1", "(2 failing)", false, false, false}, // the new key and the new vulnerable lockfile
+		{"docs", "warn", "0", "(0 failing)", true, false, false},
+		{"docs", "warn", "0", "(0 failing)", true, true, false},
+		{"docs", "warn", "0", "(0 failing)", true, false, true},
 	} {
 		r = exampleRepo(t, config, tc.branch)
 		w := copyWorkflow(t, "relgate.yml", r.Dir)
 		payload := examplePR(r)
-		payload["pull_request"].(map[string]any)["head"].(map[string]any)["ref"] = tc.branch
+		head := payload["pull_request"].(map[string]any)["head"].(map[string]any)
+		head["ref"] = tc.branch
+		if tc.fork {
+			head["repo"] = map[string]any{"full_name": "someone/shop"}
+		}
 		rn := env.runner(t, r.Dir, "pull_request", payload)
+		rn.refuse = map[string]bool{"github/codeql-action/upload-sarif": tc.refused}
+		day := time.Now().UTC().Format("2006-01-02")
 		job, ok, summary := runWorkflow(t, w, rn, "pull_request")
 		log := rn.log.String()
 		t.Logf("%s: ran %q\nnot run here: %q", tc.branch, rn.ran, rn.notRun)
@@ -328,11 +338,37 @@ func TestExampleWorkflowPR(t *testing.T) {
 			"gate/relgate/Can the SARIF be uploaded?: exit 0",
 			"gate/relgate/Exit with the gate's result: exit " + tc.code,
 		}
+		upload := "gate/relgate/Upload SARIF: github/codeql-action/upload-sarif@v3 (condition held)"
+		switch {
+		case tc.fork:
+			upload = "gate/relgate/Upload SARIF: github/codeql-action/upload-sarif@v3 (skipped)"
+			if !strings.Contains(log, "::notice title=relgate::SARIF not uploaded: pull requests from forks (someone/shop)") {
+				t.Errorf("fork: no notice of the skipped upload:\n%s", log)
+			}
+		case tc.refused:
+			wantRan = slices.Insert(wantRan, 4, "gate/relgate/SARIF upload refused: exit 0")
+			if !strings.Contains(log, "::notice title=relgate::The SARIF upload was refused") {
+				t.Errorf("refused upload: no notice:\n%s", log)
+			}
+		}
 		wantNotRun := []string{
 			"gate/actions/checkout@v4: actions/checkout@v4 (condition held)",
 			"gate/relgate/Cache the vulnerability databases: actions/cache@v4 (condition held)",
-			"gate/relgate/Upload SARIF: github/codeql-action/upload-sarif@v3 (condition held)",
+			upload,
 			"gate/Keep the SARIF report: actions/upload-artifact@v4 (condition held)",
+		}
+		// The databases are cached under a key of the day, restored from
+		// the latest day's; the upload and the artifact get the SARIF.
+		cache := rn.with["gate/relgate/Cache the vulnerability databases"]
+		if cache["key"] != "relgate-db-Linux-"+day && cache["key"] != "relgate-db-Linux-"+time.Now().UTC().Format("2006-01-02") ||
+			cache["restore-keys"] != "relgate-db-Linux-" || cache["path"] != "~/.cache/relgate" {
+			t.Errorf("cache step with %v", cache)
+		}
+		if u := rn.with["gate/relgate/Upload SARIF"]; !tc.fork && (u["sarif_file"] != "relgate.sarif" || u["category"] != "relgate") {
+			t.Errorf("upload step with %v", u)
+		}
+		if a := rn.with["gate/Keep the SARIF report"]; a["path"] != "relgate.sarif" {
+			t.Errorf("artifact step with %v", a)
 		}
 		if !slices.Equal(rn.ran, wantRan) || !slices.Equal(rn.notRun, wantNotRun) {
 			t.Errorf("%s: steps\nran     %q\nwant    %q\nnot run %q\nwant    %q", tc.branch, rn.ran, wantRan, rn.notRun, wantNotRun)

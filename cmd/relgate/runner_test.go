@@ -100,6 +100,12 @@ type ghRunner struct {
 	notRun []string
 	// ran lists the run: steps that ran, with their exit codes.
 	ran []string
+	// with holds the evaluated with: of each third-party step that would
+	// have run, by its label.
+	with map[string]map[string]string
+	// refuse names third-party steps (by uses, without the @ref) that
+	// stand in as failed, e.g. an upload that code scanning refuses.
+	refuse map[string]bool
 	log bytes.Buffer
 }
 
@@ -157,6 +163,17 @@ func (r *ghRunner) runSteps(where string, steps []ghStep, ctx map[string]any, ex
 			res = r.runAction(label, s, ctx)
 		case s.Uses != "":
 			r.notRun = append(r.notRun, label+": "+s.Uses+" (condition held)")
+			with := map[string]string{}
+			for k, v := range s.With {
+				with[k] = r.expand(v, ctx)
+			}
+			if r.with == nil {
+				r.with = map[string]map[string]string{}
+			}
+			r.with[label] = with
+			if action, _, _ := strings.Cut(s.Uses, "@"); r.refuse[action] {
+				res.outcome = "failure"
+			}
 		default:
 			res = r.runScript(label, s, ctx, extraEnv)
 		}

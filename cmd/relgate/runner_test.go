@@ -106,7 +106,7 @@ type ghRunner struct {
 	// refuse names third-party steps (by uses, without the @ref) that
 	// stand in as failed, e.g. an upload that code scanning refuses.
 	refuse map[string]bool
-	log bytes.Buffer
+	log    bytes.Buffer
 }
 
 type ghStepResult struct {

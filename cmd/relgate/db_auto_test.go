@@ -272,4 +272,15 @@ func TestCheckDownloadOnTerminal(t *testing.T) {
 	if dl := rowWith(t, scr, "trivy db"); !strings.HasPrefix(dl, "✓ trivy db  downloaded") {
 		t.Errorf("db update's download line %q", dl)
 	}
+
+	// --quiet on a terminal: no display, so no progress of any kind.
+	before := requests.Load()
+	ptmx, tty = openPTY(t, 24, 100)
+	read = readAll(ptmx)
+	code = run([]string{"check", dir, "--scanners", "containers", "--env", "staging", "--db-dir", filepath.Join(t.TempDir(), "db"), "--quiet"}, io.Discard, tty)
+	tty.Close()
+	if raw := read(); code == exitRuntime || requests.Load() == before || bytes.ContainsAny(raw, "\x1b\x1d") ||
+		bytes.ContainsRune(bytes.ReplaceAll(raw, []byte("\r\n"), nil), '\r') { // the terminal ends lines with \r\n
+		t.Errorf("--quiet: exit %d, %d requests, terminal got %q", code, requests.Load()-before, raw)
+	}
 }

@@ -50,10 +50,12 @@ lint: $(GOLANGCI_LINT) ## Vet, lint and check formatting
 $(GOLANGCI_LINT):
 	GOBIN=$(TOOLS)/bin $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
 
-# actionlint checks a workflow's use of a local action (`uses: ./`) only
-# inside a project with .github/workflows: the sample workflows and the
-# action's metadata are linted in such a copy. shellcheck, where installed,
-# checks the run: scripts (actionlint) and the action's own scripts.
+# actionlint lints workflows only inside a project with .github/workflows:
+# the sample workflows are linted in such a copy (with the action beside
+# them). shellcheck, where installed, checks the run: scripts (actionlint)
+# and the action's own scripts. The samples use the published action
+# (relgate/relgate@vX.Y.Z), so their with: keys are checked against
+# action.yml's inputs by TestExampleWorkflowPR/Offline, which run them.
 .PHONY: lint-action
 lint-action: $(ACTIONLINT) ## Lint action.yml, its scripts and the sample workflows in docs/examples
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \

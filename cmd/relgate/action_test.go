@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -195,5 +196,42 @@ func TestActionCanUpload(t *testing.T) {
 		if !tc.upload && !strings.Contains(out, "::notice title=relgate::SARIF not uploaded") {
 			t.Errorf("%s from a fork: no notice:\n%s", tc.event, out)
 		}
+	}
+}
+
+// TestActionGateKnobs: the inputs trivy-action users look for reach
+// relgate as its flags (lists split on commas and newlines, severities
+// lower-cased), and exit-code 0 reports a failing gate without failing:
+// the result output is still fail.
+func TestActionGateKnobs(t *testing.T) {
+	sarif := filepath.Join(t.TempDir(), "out.sarif")
+	out, files, err := actionStep(t, "gate.sh", map[string]string{
+		"INPUT_PATH": "testdata/demo", "INPUT_OFFLINE": "true", "INPUT_SARIF_FILE": sarif,
+		"INPUT_SEVERITY": "CRITICAL, High", "INPUT_IGNORE_UNFIXED": "true", "INPUT_EXIT_CODE": "0",
+		"INPUT_SKIP_DIRS": "vendor/**\nnode_modules", "INPUT_SKIP_FILES": "*.min.js,docs/*.md",
+	})
+	if err != nil {
+		t.Fatalf("gate step: %v\n%s", err, out)
+	}
+	for _, want := range []string{
+		" --skip-dirs vendor/** --skip-dirs node_modules --skip-files *.min.js --skip-files docs/*.md ",
+		" --exit-code 0 --severity critical,high --ignore-unfixed ",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the command line lacks %q:\n%s", want, out)
+		}
+	}
+	if !strings.Contains(files["output"], "result=fail\n") || !strings.Contains(files["output"], "exit-code=0\n") {
+		t.Errorf("exit-code 0: outputs\n%s", files["output"])
+	}
+	// Only critical and high findings are reported: the demo's medium and
+	// low ones are neither violations nor warnings.
+	lesser := regexp.MustCompile(`::(error|warning) [^\n]*\[(medium|low)\]`)
+	if !strings.Contains(out, "[critical]") || lesser.MatchString(out) {
+		t.Errorf("--severity critical,high: want critical findings and no medium or low one:\n%s", out)
+	}
+	out, _, err = actionStep(t, "gate.sh", map[string]string{"INPUT_PATH": "testdata/demo", "INPUT_OFFLINE": "true", "INPUT_SARIF_FILE": sarif})
+	if err != nil || !lesser.MatchString(out) {
+		t.Errorf("without severity the demo has medium or low findings: %v\n%s", err, out)
 	}
 }

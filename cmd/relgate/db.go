@@ -1,14 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
 	"github.com/relgate/relgate/config"
 	"github.com/relgate/relgate/scanners"
@@ -58,8 +57,23 @@ func (a *app) dbCommand() *cobra.Command {
 				}
 			}
 			o.req.Dir, o.req.ConfigPath = dir, absPath(o.config)
-			o.req.Progress, o.req.Width = a.progressBars()
-			return scanners.UpdateDB(cmd.Context(), o.req, a.stdout, a.redactor.Writer(a.stderr))
+			// On a terminal the downloads are lines of the live display,
+			// and the report waits for the display's last frame: stdout
+			// may be the same terminal.
+			progress, logw, stop := a.startProgress()
+			defer stop()
+			o.req.Progress = progress != nil
+			var report bytes.Buffer
+			out := a.stdout
+			if o.req.Progress {
+				out = &report
+			}
+			err = scanners.UpdateDB(cmd.Context(), o.req, out, logw)
+			stop()
+			if _, werr := a.stdout.Write(report.Bytes()); err == nil {
+				err = werr
+			}
+			return err
 		},
 	}
 	f := update.Flags()
@@ -100,6 +114,11 @@ func neededSources(cfg *config.Config, ecosystems bool) []string {
 // run: the scanner then scans with the old database (and says how old it
 // is) or reports the missing one as its error, which the gate judges.
 // Dependency scans need no download: online they ask the osv.dev API.
+//
+// Everything it writes goes to t.Stderr, the scan's log writer: on a
+// terminal that is the live display, which shows the download as one of
+// its lines (so the download reports progress only then) and its log
+// lines above them.
 func (a *app) refreshDBs(ctx context.Context, names []string, t scanners.Target, cfg *config.Config) {
 	if t.Offline || !slices.Contains(names, "containers") {
 		return
@@ -107,23 +126,13 @@ func (a *app) refreshDBs(ctx context.Context, names []string, t scanners.Target,
 	if len(t.Images) == 0 && (cfg.Containers == nil || len(cfg.Containers.Images) == 0) {
 		return
 	}
-	req := scanners.DBUpdate{Dir: t.Dir, ConfigPath: t.ConfigPath, DBDir: t.DBDir, Sources: []string{"trivy"}, Auto: true, Helper: t.Helper}
-	req.Progress, req.Width = a.progressBars()
-	if err := scanners.UpdateDB(ctx, req, io.Discard, a.redactor.Writer(a.stderr)); err != nil {
-		fmt.Fprintf(a.stderr, "relgate: %s\n", a.redactor.String(oneLine(err.Error())))
+	logw := t.Stderr
+	if logw == nil {
+		logw = a.redactor.Writer(a.stderr)
 	}
-}
-
-// progressBars says whether downloads draw a progress bar on stderr, and
-// how wide: only on a terminal, and not with --quiet.
-func (a *app) progressBars() (bool, int) {
-	f, ok := a.stderr.(*os.File)
-	if a.quiet || !ok || !term.IsTerminal(int(f.Fd())) {
-		return false, 0
+	_, live := logw.(*liveProgress)
+	req := scanners.DBUpdate{Dir: t.Dir, ConfigPath: t.ConfigPath, DBDir: t.DBDir, Sources: []string{"trivy"}, Auto: true, Helper: t.Helper, Progress: live}
+	if err := scanners.UpdateDB(ctx, req, io.Discard, logw); err != nil {
+		fmt.Fprintf(logw, "relgate: %s\n", a.redactor.String(oneLine(err.Error())))
 	}
-	w, _, err := term.GetSize(int(f.Fd()))
-	if err != nil {
-		w = 80
-	}
-	return true, w
 }

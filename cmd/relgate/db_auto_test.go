@@ -7,11 +7,14 @@ import (
 	"encoding/json"
 	"io"
 	"log"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -39,8 +42,16 @@ func trivyDBRegistry(t *testing.T) (repo string, requests *atomic.Int32) {
 	var buf bytes.Buffer
 	zw := gzip.NewWriter(&buf)
 	tw := tar.NewWriter(zw)
-	for _, f := range []string{"trivy.db", "metadata.json"} {
+	// A layer bigger than the smallest download that reports progress,
+	// as trivy's real one is: incompressible bytes in a file the update
+	// does not install.
+	padding := make([]byte, 256<<10)
+	rand.NewChaCha8([32]byte{}).Read(padding)
+	for _, f := range []string{"trivy.db", "metadata.json", "padding"} {
 		data, err := os.ReadFile(filepath.Join("..", "..", "testdata", "demo-db", "db", f))
+		if f == "padding" {
+			data, err = padding, nil
+		}
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -124,6 +135,9 @@ func TestCheckDownloadsTrivyDBWhenMissing(t *testing.T) {
 	if !strings.Contains(stderr, "relgate: trivy: schema 2, data of 2026-11-20T06:00:00Z, downloaded") || requests.Load() == 0 {
 		t.Errorf("%d registry requests, stderr:\n%s", requests.Load(), stderr)
 	}
+	if strings.ContainsAny(stderr, "\x1b\x1d\r") {
+		t.Errorf("piped, the download drew progress: %q", stderr)
+	}
 
 	// Downloaded within the hour: current, the registry is not asked.
 	before := requests.Load()
@@ -202,5 +216,71 @@ func TestDBUpdateDefaultSources(t *testing.T) {
 	writeFile(t, filepath.Join(dir, ".relgate.yaml"), "scanners: {enabled: [secrets]}\n")
 	if code, out, _ := cli(t, "db", "update", dir, "--db-dir", db); code != exitPass || !strings.Contains(out, "nothing to update") {
 		t.Errorf("no database needed: exit %d, %q", code, out)
+	}
+}
+
+// TestCheckDownloadOnTerminal: on a terminal, the automatic trivy database
+// download before an image scan is a line of the live display, not a
+// second thing drawing on the terminal: every byte the terminal receives
+// is one the VT100 understands, and the final screen has one line for the
+// download, the scanner's under it, and the download's report above.
+// `db update` on a terminal shows its downloads the same way, and prints
+// its report after the display's last frame.
+func TestCheckDownloadOnTerminal(t *testing.T) {
+	repo, requests := trivyDBRegistry(t)
+	dir := imageProject(t, repo)
+	db := filepath.Join(t.TempDir(), "db")
+	ptmx, tty := openPTY(t, 24, 100)
+	read := readAll(ptmx)
+	code := run([]string{"check", dir, "--scanners", "containers", "--env", "staging", "--db-dir", db}, io.Discard, tty)
+	tty.Close()
+	raw := read()
+	scr := newScreen(t, 24, 100)
+	scr.Write(raw)
+	rows := strings.Join(scr.rows(), "\n")
+	if code == exitRuntime || code == exitUsage || requests.Load() == 0 {
+		t.Fatalf("exit %d, %d registry requests\n%s", code, requests.Load(), rows)
+	}
+	if bytes.Contains(raw, []byte("\x1d")) {
+		t.Errorf("an event line reached the terminal: %q", raw)
+	}
+	dl := rowWith(t, scr, "trivy db")
+	if !regexp.MustCompile(`^✓ trivy db    downloaded  \d[.\d]*m?s  \d+(\.\d\d)? [KM]?i?B$`).MatchString(dl) {
+		t.Errorf("download line %q\n%s", dl, rows)
+	}
+	sc := rowWith(t, scr, "containers")
+	if !regexp.MustCompile(`^✓ containers  ok +\d`).MatchString(sc) {
+		t.Errorf("scanner line %q\n%s", sc, rows)
+	}
+	lines := scr.rows()
+	report := slices.IndexFunc(lines, func(r string) bool { return strings.HasPrefix(r, "relgate: trivy: schema 2") })
+	if at := slices.Index(lines, dl); report < 0 || at <= report || slices.Index(lines, sc) != at+1 {
+		t.Errorf("want the download's report, then its line, then the scanner's:\n%s", rows)
+	}
+
+	db2 := filepath.Join(t.TempDir(), "db")
+	ptmx, tty = openPTY(t, 24, 100)
+	read = readAll(ptmx)
+	var stdout bytes.Buffer
+	code = run([]string{"db", "update", dir, "--sources", "trivy", "--db-dir", db2}, &stdout, tty)
+	tty.Close()
+	scr = newScreen(t, 24, 100)
+	scr.Write(read())
+	if code != exitPass || !strings.HasPrefix(stdout.String(), "trivy: schema 2") {
+		t.Fatalf("db update: exit %d, stdout %q\n%s", code, stdout.String(), strings.Join(scr.rows(), "\n"))
+	}
+	if dl := rowWith(t, scr, "trivy db"); !strings.HasPrefix(dl, "✓ trivy db  downloaded") {
+		t.Errorf("db update's download line %q", dl)
+	}
+
+	// --quiet on a terminal: no display, so no progress of any kind.
+	before := requests.Load()
+	ptmx, tty = openPTY(t, 24, 100)
+	read = readAll(ptmx)
+	code = run([]string{"check", dir, "--scanners", "containers", "--env", "staging", "--db-dir", filepath.Join(t.TempDir(), "db"), "--quiet"}, io.Discard, tty)
+	tty.Close()
+	if raw := read(); code == exitRuntime || requests.Load() == before || bytes.ContainsAny(raw, "\x1b\x1d") ||
+		bytes.ContainsRune(bytes.ReplaceAll(raw, []byte("\r\n"), nil), '\r') { // the terminal ends lines with \r\n
+		t.Errorf("--quiet: exit %d, %d requests, terminal got %q", code, requests.Load()-before, raw)
 	}
 }

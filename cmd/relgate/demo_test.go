@@ -86,11 +86,17 @@ func TestDemo(t *testing.T) {
 			args[i] = f + "=" + filepath.Join(out, filepath.Base(p))
 		}
 	}
-	code, stdout, stderr := cli(t, append(args, "--format", "json")...)
+	// stdout is the table make demo shows; the decision is read from a
+	// JSON report beside it.
+	decision := filepath.Join(out, "decision.json")
+	code, stdout, stderr := cli(t, append(args, "--report", "json="+decision)...)
 	if code != exitFail {
 		t.Fatalf("make demo's gate: exit %d, want %d (fail)\n%s\n%s", code, exitFail, stdout, stderr)
 	}
-	d := decisionOf(t, stdout)
+	if !regexp.MustCompile(`(?m)^Total: \d+ \(CRITICAL: \d+, HIGH: \d+`).MatchString(stdout) {
+		t.Errorf("make demo shows no trivy-style summary line:\n%s", stdout)
+	}
+	d := decisionOf(t, mustRead(t, decision))
 	if d.Result != engine.ResultFail {
 		t.Errorf("result %s, want fail", d.Result)
 	}

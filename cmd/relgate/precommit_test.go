@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"go.yaml.in/yaml/v3"
+
 	"github.com/relgate/relgate/internal/gittest"
 	"github.com/relgate/relgate/internal/testtools"
 )
@@ -178,5 +180,55 @@ func TestPreCommitGolangHook(t *testing.T) {
 	r.Stage("config/app.env")
 	if out, ok := commit(t, r, "feat: add config"); !ok || !strings.Contains(out, "Passed") {
 		t.Fatalf("a clean commit was not passed by the golang hook:\n%s", out)
+	}
+}
+
+// TestPreCommitManifest: the real pre-commit accepts .pre-commit-hooks.yaml,
+// and it has the three hook kinds gitleaks ships, each running the gate on
+// the staged change: built from source (golang), the published image
+// (docker_image, whose entrypoint is relgate) and relgate on PATH (system).
+// The golang and system hooks are run for real by the tests above; the
+// image one needs a Docker daemon and the published image.
+func TestPreCommitManifest(t *testing.T) {
+	preCommit := needPreCommit(t)
+	manifest := filepath.Join(repoRoot(t), ".pre-commit-hooks.yaml")
+	if out, err := exec.Command(preCommit, "validate-manifest", manifest).CombinedOutput(); err != nil {
+		t.Fatalf("pre-commit validate-manifest: %v\n%s", err, out)
+	}
+	data, err := os.ReadFile(manifest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hooks []struct {
+		ID, Language, Entry string
+		PassFilenames       *bool `yaml:"pass_filenames"`
+	}
+	if err := yaml.Unmarshal(data, &hooks); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][2]string{
+		"relgate":        {"golang", "relgate check --staged"},
+		"relgate-docker": {"docker_image", "ghcr.io/relgate/relgate:latest check --staged"},
+		"relgate-system": {"system", "relgate check --staged"},
+	}
+	for _, h := range hooks {
+		w, ok := want[h.ID]
+		if !ok {
+			continue
+		}
+		delete(want, h.ID)
+		if h.Language != w[0] || h.Entry != w[1] || h.PassFilenames == nil || *h.PassFilenames {
+			t.Errorf("hook %s: language %s, entry %q, pass_filenames %v; want %s, %q, false", h.ID, h.Language, h.Entry, h.PassFilenames, w[0], w[1])
+		}
+	}
+	if len(want) > 0 {
+		t.Errorf("hooks missing: %v", want)
+	}
+	dockerfile, err := os.ReadFile(filepath.Join(repoRoot(t), "Dockerfile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(dockerfile), `ENTRYPOINT ["/usr/local/bin/relgate"]`) {
+		t.Error("the image's entrypoint is not relgate: the docker hook's entry would not run it")
 	}
 }

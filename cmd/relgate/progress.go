@@ -18,6 +18,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/relgate/relgate/engine"
+	"github.com/relgate/relgate/internal/dbfetch"
 	"github.com/relgate/relgate/scanners"
 )
 
@@ -36,6 +37,12 @@ import (
 // redraw here writes to the one writer it is given (the redactor over
 // stderr), sizes from that writer's terminal, takes its clock from the
 // caller, and lets log lines through.
+//
+// Database downloads are lines of the display too: the terminal has one
+// owner. A download (in relgate-scanners or in process) writes its
+// progress as dbfetch event lines to the writer it is given, which is the
+// display's; the display takes them out of the log stream and shows each
+// download as a line with a pb bar, above the scanners' lines.
 
 // progressInterval is how often running lines' elapsed times are redrawn.
 const progressInterval = 100 * time.Millisecond
@@ -72,6 +79,10 @@ type progressLine struct {
 	start time.Time
 	run   *engine.ScannerRun // nil while running
 	bar   *pb.ProgressBar
+
+	download bool          // a database download, not a scanner
+	ev       dbfetch.Event // a download's last event
+	end      time.Time     // when a download's last try ended
 }
 
 var spinnerFrames = []string{"⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"}
@@ -94,7 +105,8 @@ func newLiveProgress(out io.Writer, opts progressOptions) *liveProgress {
 		out:  out,
 		opts: opts,
 		tmpl: `{{if .GetBool "done"}}{{string . "mark"}}{{else}}{{cycle . ` + strings.Join(frames, " ") + `}}{{end}}` +
-			` {{string . "name"}}  {{string . "status"}}  {{string . "time"}}{{string . "detail"}}`,
+			` {{string . "name"}}  {{string . "status"}}  {{string . "time"}}{{string . "detail"}}` +
+			`{{if .GetBool "bar"}}  {{bar . }} {{percent . "%3.0f%%" "?%"}} {{counters . }}{{end}}`,
 		quit:   make(chan struct{}),
 		exited: make(chan struct{}),
 	}
@@ -124,7 +136,7 @@ func (p *liveProgress) tick(d time.Duration) {
 func (p *liveProgress) Start(name string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.add(name)
+	p.add(name, false)
 	_ = p.draw(nil, false)
 }
 
@@ -132,7 +144,7 @@ func (p *liveProgress) Start(name string) {
 func (p *liveProgress) Done(run engine.ScannerRun) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	l := p.add(run.Name)
+	l := p.add(run.Name, false)
 	run.Error = p.opts.mask(run.Error)
 	run.Reason = p.opts.mask(run.Reason)
 	l.run = &run
@@ -152,7 +164,14 @@ func (p *liveProgress) Write(b []byte) (int, error) {
 	if i < 0 {
 		return len(b), nil
 	}
-	logs := strings.Split(string(p.partial[:i]), "\n")
+	var logs []string
+	for _, line := range strings.Split(string(p.partial[:i]), "\n") {
+		if ev, ok := dbfetch.ParseEvent(line); ok {
+			p.transfer(ev)
+			continue
+		}
+		logs = append(logs, line)
+	}
 	p.partial = slices.Clone(p.partial[i+1:])
 	if err := p.draw(logs, false); err != nil {
 		return 0, err
@@ -187,18 +206,57 @@ func (p *liveProgress) redraw() {
 	}
 }
 
-// add returns the scanner's line, made running if it had none.
-func (p *liveProgress) add(name string) *progressLine {
+// transfer shows a download's event on its line; a retry's first event
+// makes an ended line running again.
+func (p *liveProgress) transfer(ev dbfetch.Event) {
+	ev.Label = p.opts.mask(ev.Label)
+	l := p.add(ev.Label, true)
+	l.ev = ev
+	if ev.End {
+		l.end = p.opts.now()
+	}
+}
+
+// add returns the scanner's or download's line, made running if it had
+// none. Downloads come first (they run before the scanners), then the
+// scanners, each by name.
+func (p *liveProgress) add(name string, download bool) *progressLine {
 	for _, l := range p.lines {
-		if l.name == name {
+		if l.name == name && l.download == download {
 			return l
 		}
 	}
-	bar := pb.New(0).SetTemplateString(p.tmpl).SetWriter(io.Discard).Set(pb.Static, true)
-	l := &progressLine{name: name, start: p.opts.now(), bar: bar.Start()}
+	bar := pb.New(0).SetTemplateString(p.tmpl).SetWriter(io.Discard).Set(pb.Static, true).Set(pb.Bytes, true)
+	l := &progressLine{name: name, start: p.opts.now(), bar: bar.Start(), download: download}
 	p.lines = append(p.lines, l)
-	slices.SortFunc(p.lines, func(a, b *progressLine) int { return strings.Compare(a.name, b.name) })
+	slices.SortFunc(p.lines, func(a, b *progressLine) int {
+		if a.download != b.download {
+			if a.download {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a.name, b.name)
+	})
 	return l
+}
+
+// Statuses of a download's line.
+const (
+	statusDownloading = "downloading"
+	statusDownloaded  = "downloaded"
+	statusIncomplete  = "incomplete"
+)
+
+// downloadStatus is the status a download's line shows.
+func (l *progressLine) downloadStatus() string {
+	switch {
+	case !l.ev.End:
+		return statusDownloading
+	case l.ev.Total >= 0 && l.ev.Done < l.ev.Total:
+		return statusIncomplete
+	}
+	return statusDownloaded
 }
 
 // draw writes one frame in one Write: back to the top of the display,
@@ -236,7 +294,10 @@ func (p *liveProgress) draw(logs []string, final bool) error {
 	nameW, statusW := 0, len("running")
 	for _, l := range p.lines {
 		nameW = max(nameW, pb.CellCount(l.name))
-		if l.run != nil {
+		switch {
+		case l.download:
+			statusW = max(statusW, len(l.downloadStatus()))
+		case l.run != nil:
 			statusW = max(statusW, len(l.run.Status))
 		}
 	}
@@ -258,6 +319,10 @@ func (p *liveProgress) draw(logs []string, final bool) error {
 func (p *liveProgress) render(l *progressLine, nameW, statusW, cols int) string {
 	b := l.bar
 	b.Set("name", padCells(plainText(l.name), nameW))
+	b.Set("bar", false)
+	if l.download {
+		return p.renderDownload(l, statusW, cols)
+	}
 	if l.run == nil {
 		b.Set("done", false)
 		b.Set("status", padCells("running", statusW))
@@ -286,6 +351,41 @@ func (p *liveProgress) render(l *progressLine, nameW, statusW, cols int) string 
 	}
 	b.SetWidth(cols)
 	return pb.StripString(b.String(), cols-1)
+}
+
+// renderDownload lays a download's line out: while it runs, pb's bar,
+// percentage and byte counters after the elapsed time; once it ended, its
+// size, or how much of it came, and how long it took.
+func (p *liveProgress) renderDownload(l *progressLine, statusW, cols int) string {
+	b := l.bar
+	status := l.downloadStatus()
+	b.Set("status", padCells(status, statusW))
+	b.SetTotal(max(l.ev.Total, 0)).SetCurrent(l.ev.Done)
+	if status == statusDownloading {
+		b.Set("done", false)
+		b.Set("time", elapsedText(p.opts.now().Sub(l.start)))
+		b.Set("detail", "")
+		b.Set("bar", true)
+		// The bar fills what the line leaves: not a whole wide terminal.
+		b.SetWidth(min(cols-1, 100))
+		return pb.StripString(b.String(), cols-1)
+	}
+	mark, attr, detail := "✓", color.FgGreen, bytesText(l.ev.Done)
+	if status == statusIncomplete {
+		mark, attr, detail = "✗", color.FgRed, bytesText(l.ev.Done)+" of "+bytesText(l.ev.Total)
+	}
+	b.Set("done", true)
+	b.Set("mark", paint(p.opts.color, attr, mark))
+	b.Set("status", paint(p.opts.color, attr, padCells(status, statusW)))
+	b.Set("time", elapsedText(l.end.Sub(l.start)))
+	b.Set("detail", "  "+detail)
+	b.SetWidth(cols)
+	return pb.StripString(b.String(), cols-1)
+}
+
+// bytesText is a size as pb's counters show it.
+func bytesText(n int64) string {
+	return pb.New64(0).Set(pb.Bytes, true).Format(n)
 }
 
 // elapsedText rounds as a human reads a running clock: tenths of a second

@@ -18,6 +18,7 @@ import (
 	"github.com/tonistiigi/vt100"
 
 	"github.com/relgate/relgate/engine"
+	"github.com/relgate/relgate/internal/dbfetch"
 )
 
 // screen is a VT100 terminal: what a user would see. Every byte written
@@ -327,4 +328,85 @@ func BenchmarkProgressFrame(b *testing.B) {
 	for b.Loop() {
 		p.redraw()
 	}
+}
+
+// TestProgressDownload: a database download, reported by dbfetch as it is
+// in relgate-scanners, is one line of the display with pb's bar, above the
+// scanners' lines; its event lines never reach the screen; a cut try
+// says how much came, and its retry runs the same line again.
+func TestProgressDownload(t *testing.T) {
+	scr := newScreen(t, 24, 80)
+	clock := &fakeClock{time.Date(2026, 12, 5, 6, 0, 0, 0, time.UTC)}
+	p := newLiveProgress(scr, progressOptions{now: clock.now, size: func() (int, int) { return 80, 24 }})
+	fetch := dbfetch.Progress{W: p, Now: clock.now}
+
+	trivy := fetch.Start("trivy db", 40<<20, 0)
+	clock.advance(1500 * time.Millisecond)
+	trivy.Add(10 << 20)
+	io.WriteString(p, "relgate: a log line meanwhile\n")
+	p.Start("containers")
+	p.redraw()
+	rows := scr.rows()
+	if len(rows) != 3 || rows[0] != "relgate: a log line meanwhile" {
+		t.Fatalf("screen:\n%s", strings.Join(rows, "\n"))
+	}
+	if !regexp.MustCompile(`^\S trivy db    downloading  1\.5s  \[-*>_+\]  25% 10\.00 MiB / 40\.00 MiB$`).MatchString(rows[1]) {
+		t.Errorf("running download %q", rows[1])
+	}
+	if !regexp.MustCompile(`^\S containers  running +0s$`).MatchString(rows[2]) {
+		t.Errorf("scanner line under the download %q", rows[2])
+	}
+	if w := runewidth.StringWidth(rows[1]); w != 79 {
+		t.Errorf("the bar fills the line to 79 cells, not %d: %q", w, rows[1])
+	}
+
+	osv := fetch.Start("osv npm", 100, 0)
+	osv.Add(50)
+	clock.advance(time.Second)
+	osv.Finish() // cut
+	if r := rowWith(t, scr, "osv npm"); !regexp.MustCompile(`^✗ osv npm     incomplete   1s  50 B of 100 B$`).MatchString(r) {
+		t.Errorf("cut download %q", r)
+	}
+	osv = fetch.Start("osv npm", 100, 50) // the retry resumes
+	clock.advance(time.Second)
+	osv.Add(50)
+	osv.Finish()
+	trivy.Add(30 << 20)
+	trivy.Finish()
+	p.Done(engine.ScannerRun{Name: "containers", Status: engine.StatusOK, DurationMS: 2000})
+	p.Stop()
+
+	rows = scr.rows()
+	want := []string{
+		`^relgate: a log line meanwhile$`,
+		`^✓ osv npm     downloaded  2s  100 B$`,
+		`^✓ trivy db    downloaded  3\.5s  40\.00 MiB$`,
+		`^✓ containers  ok          2s$`,
+	}
+	if len(rows) != len(want) {
+		t.Fatalf("final screen has %d rows, want %d:\n%s", len(rows), len(want), strings.Join(rows, "\n"))
+	}
+	for i, re := range want {
+		if !regexp.MustCompile(re).MatchString(rows[i]) {
+			t.Errorf("row %d = %q, want %s", i, rows[i], re)
+		}
+	}
+	if s := strings.Join(rows, "\n"); strings.Contains(s, `"label"`) {
+		t.Errorf("an event line reached the screen:\n%s", s)
+	}
+}
+
+// rowWith is the one screen row that contains s.
+func rowWith(t *testing.T, scr *screen, s string) string {
+	t.Helper()
+	var found []string
+	for _, r := range scr.rows() {
+		if strings.Contains(r, s) {
+			found = append(found, r)
+		}
+	}
+	if len(found) != 1 {
+		t.Fatalf("want one row with %q, got %q in\n%s", s, found, strings.Join(scr.rows(), "\n"))
+	}
+	return found[0]
 }

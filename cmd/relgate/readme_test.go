@@ -1,11 +1,14 @@
 package main
 
 import (
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/spf13/pflag"
 )
 
 // TestREADMECommands keeps the README honest: every relgate command in its
@@ -54,5 +57,57 @@ func TestREADMECommands(t *testing.T) {
 	}
 	if ran == 0 {
 		t.Error("README: no relgate command found in its sh blocks")
+	}
+}
+
+// TestREADMEDocumentsEveryCheckFlag: the README's table of check's flags
+// names each flag of `relgate check` (its own and the inherited ones)
+// exactly once, and names none that does not exist.
+func TestREADMEDocumentsEveryCheckFlag(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join(repoRoot(t), "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, table, ok := strings.Cut(string(readme), "Flags of `check`")
+	if !ok {
+		t.Fatal("README: no table of check's flags")
+	}
+	table, _, _ = strings.Cut(table, "\n\n\n")
+	if i := strings.Index(table, "|\n\n"); i >= 0 {
+		table = table[:i+1]
+	}
+	documented := map[string]int{}
+	for _, row := range strings.Split(table, "\n") {
+		cells := strings.Split(row, "|")
+		if len(cells) < 3 {
+			continue
+		}
+		for _, m := range regexp.MustCompile("`(--[a-z0-9-]+)").FindAllStringSubmatch(cells[1], -1) {
+			documented[m[1]]++
+		}
+	}
+	a := &app{stdout: io.Discard, stderr: io.Discard, redactor: newRedactor()}
+	root := a.rootCommand()
+	check, _, err := root.Find([]string{"check"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	flags := map[string]bool{}
+	add := func(f *pflag.Flag) {
+		if !f.Hidden && f.Name != "help" {
+			flags["--"+f.Name] = true
+		}
+	}
+	check.LocalFlags().VisitAll(add)
+	check.InheritedFlags().VisitAll(add)
+	for name := range flags {
+		if n := documented[name]; n != 1 {
+			t.Errorf("README: check's flag %s is in the table %d times, want once", name, n)
+		}
+	}
+	for name := range documented {
+		if !flags[name] {
+			t.Errorf("README: the table documents %s, which check does not have", name)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 // Package dbfetch holds what the vulnerability database downloads share:
 // telling a machine without a network from a failing server, the bounded
-// back-off between tries, and the progress bar drawn on a terminal.
+// back-off between tries, and the progress a download reports to the
+// live display that draws it.
 package dbfetch
 
 import (

@@ -47,21 +47,57 @@ func TestIsNoNetwork(t *testing.T) {
 	}
 }
 
-func TestProgressDrawsOnlyWhenAsked(t *testing.T) {
+func TestProgressEvents(t *testing.T) {
 	none := Progress{}.Start("osv npm", 10, 0)
 	if r := none.Reader(strings.NewReader("x")); r == nil {
 		t.Fatal("a nil bar must pass the reader through")
 	}
+	none.Add(3)
 	none.Finish()
 
 	var buf bytes.Buffer
-	bar := Progress{W: &buf, Width: 60}.Start("osv npm", 2048, 1024)
+	clock := time.Date(2026, 12, 5, 8, 0, 0, 0, time.UTC)
+	bar := Progress{W: &buf, Interval: time.Second, Now: func() time.Time { return clock }}.Start("osv npm", 4096, 1024)
 	if _, err := io.Copy(io.Discard, bar.Reader(bytes.NewReader(make([]byte, 1024)))); err != nil {
 		t.Fatal(err)
 	}
+	clock = clock.Add(time.Second)
+	bar.Add(1024) // an interval later: sent
+	bar.Add(10)   // too soon: counted, not sent
 	bar.Finish()
-	out := buf.String()
-	if !strings.Contains(out, "\rosv npm") || !strings.Contains(out, "100.00%") || !strings.HasSuffix(out, "\n") {
-		t.Errorf("bar output %q", out)
+	bar.Finish()
+	bar.Add(5) // after the end: not sent
+	var got []Event
+	for _, line := range strings.SplitAfter(buf.String(), "\n") {
+		if line == "" {
+			continue
+		}
+		if !strings.HasSuffix(line, "\n") {
+			t.Fatalf("an event line without its line feed: %q", line)
+		}
+		ev, ok := ParseEvent(strings.TrimSuffix(line, "\n"))
+		if !ok {
+			t.Fatalf("not an event line: %q", line)
+		}
+		got = append(got, ev)
+	}
+	want := []Event{
+		{Label: "osv npm", Total: 4096, Done: 1024},
+		{Label: "osv npm", Total: 4096, Done: 3072},
+		{Label: "osv npm", Total: 4096, Done: 3082, End: true},
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("events %v, want %v", got, want)
+	}
+
+	buf.Reset()
+	Progress{W: &buf}.Start("trivy db", -7, 0).Finish()
+	if !strings.Contains(buf.String(), `"total":-1`) {
+		t.Errorf("an unknown size is -1: %q", buf.String())
+	}
+	for _, line := range []string{"relgate: trivy: downloaded", EventMark + "{", EventMark + `{"total":3}`, "x" + EventMark + `{"label":"a"}`} {
+		if ev, ok := ParseEvent(line); ok {
+			t.Errorf("ParseEvent(%q) = %v, want no event", line, ev)
+		}
 	}
 }

@@ -27,7 +27,7 @@ func updateDB(ctx context.Context, req scanners.DBUpdate, w, stderr io.Writer) e
 	}
 	var progress dbfetch.Progress
 	if req.Progress {
-		progress = dbfetch.Progress{W: stderr, Width: req.Width}
+		progress = dbfetch.Progress{W: stderr}
 	}
 	if slices.Contains(req.Sources, "osv") {
 		if err := updateOSV(ctx, req, cfg, progress, w); err != nil {

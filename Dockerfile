@@ -17,7 +17,21 @@ ENV CGO_ENABLED=1 GOEXPERIMENT=jsonv2
 RUN go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /out/relgate ./cmd/relgate && \
     go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /out/relgate-scanners ./cmd/relgate-scanners
 
-# Run: glibc (the cgo binary links it) and CA certificates for registries,
+# The pre-commit image (`docker build --target git`, published as
+# ghcr.io/relgate/relgate:latest-git for the relgate-docker hook): `check
+# --staged` reads the index with the git CLI, which distroless has not. The
+# same two binaries, git and CA certificates on Debian slim, as a non-root
+# user; pre-commit runs it as the committer's uid with the repository at /src.
+FROM debian:bookworm-slim AS git
+RUN apt-get update && apt-get install -y --no-install-recommends git ca-certificates && \
+    rm -rf /var/lib/apt/lists/*
+COPY --from=build /out/relgate /out/relgate-scanners /usr/local/bin/
+ENV HOME=/tmp
+USER 65532:65532
+WORKDIR /src
+ENTRYPOINT ["/usr/local/bin/relgate"]
+
+# Run (the default target, last): glibc (the cgo binary links it) and CA certificates for registries,
 # no shell, no package manager. The binaries are all that is copied in:
 # relgate, and beside it relgate-scanners, which runs the scanners built on
 # trivy and osv-scanner.

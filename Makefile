@@ -141,9 +141,11 @@ mutate: ## Check that the Rego tests catch every mutant of the built-in policies
 # The container image (Dockerfile): docker, else buildah. IMAGE names it.
 IMAGE ?= relgate:$(VERSION)
 .PHONY: image
-image: ## Build the container image $(IMAGE) with docker or buildah
-	@if command -v docker >/dev/null; then docker build --build-arg VERSION=$(VERSION) -t $(IMAGE) .; \
-	elif command -v buildah >/dev/null; then buildah bud --build-arg VERSION=$(VERSION) -t $(IMAGE) .; \
+image: ## Build the container images $(IMAGE) (distroless, serve) and $(IMAGE)-git (pre-commit) with docker or buildah
+	@if command -v docker >/dev/null; then docker build --build-arg VERSION=$(VERSION) -t $(IMAGE) . && \
+		docker build --build-arg VERSION=$(VERSION) --target git -t $(IMAGE)-git .; \
+	elif command -v buildah >/dev/null; then buildah bud --build-arg VERSION=$(VERSION) -t $(IMAGE) . && \
+		buildah bud --build-arg VERSION=$(VERSION) --target git -t $(IMAGE)-git .; \
 	else echo "make image: neither docker nor buildah is installed" >&2; exit 1; fi
 
 .PHONY: bench-peers

@@ -38,10 +38,10 @@ func TestDockerfile(t *testing.T) {
 	if err != nil {
 		t.Fatalf("parse Dockerfile: %v", err)
 	}
-	if len(stages) != 2 {
-		t.Fatalf("%d stages, want a build stage and a runtime stage", len(stages))
+	if len(stages) != 3 || stages[1].Name != "git" {
+		t.Fatalf("%d stages, want a build stage, the pre-commit image (git) and the runtime stage, last so that it is the default", len(stages))
 	}
-	build, run := stages[0], stages[1]
+	build, hook, run := stages[0], stages[1], stages[2]
 
 	var env []string
 	var builds, buildsHelper bool
@@ -65,6 +65,8 @@ func TestDockerfile(t *testing.T) {
 	if !builds || !buildsHelper {
 		t.Error("the build stage does not go build ./cmd/relgate into /out/relgate and ./cmd/relgate-scanners into /out/relgate-scanners")
 	}
+
+	checkGitStage(t, build, hook)
 
 	if !strings.HasPrefix(run.BaseName, "gcr.io/distroless/") {
 		t.Errorf("runtime base %s is not distroless", run.BaseName)
@@ -99,6 +101,52 @@ func TestDockerfile(t *testing.T) {
 	}
 	if len(entrypoint) != 1 || entrypoint[0] != copies[0].DestPath+"relgate" {
 		t.Errorf("ENTRYPOINT %q does not run the copied relgate in %s", entrypoint, copies[0].DestPath)
+	}
+}
+
+// checkGitStage: the pre-commit hook's image (the Dockerfile's git target)
+// has the git CLI, which `check --staged` runs to read the index and which
+// distroless lacks, runs as a non-root user in /src (where pre-commit mounts
+// the repository), and ships the same two binaries with relgate as its
+// exec-form entrypoint.
+func checkGitStage(t *testing.T, build, hook instructions.Stage) {
+	t.Helper()
+	var installsGit bool
+	var user, workdir string
+	var entrypoint []string
+	var copies []*instructions.CopyCommand
+	for _, c := range hook.Commands {
+		switch c := c.(type) {
+		case *instructions.RunCommand:
+			line := strings.Join(c.CmdLine, " ")
+			installsGit = installsGit || strings.Contains(line, "apt-get install") && slices.Contains(strings.Fields(line), "git")
+		case *instructions.UserCommand:
+			user = c.User
+		case *instructions.WorkdirCommand:
+			workdir = c.Path
+		case *instructions.EntrypointCommand:
+			if c.PrependShell {
+				t.Error("the git image's ENTRYPOINT is in shell form")
+			}
+			entrypoint = c.CmdLine
+		case *instructions.CopyCommand:
+			copies = append(copies, c)
+		}
+	}
+	if !installsGit {
+		t.Error("the git image does not install git: check --staged would fail in the relgate-docker hook")
+	}
+	if uid, _, _ := strings.Cut(user, ":"); uid == "" || uid == "0" || uid == "root" {
+		t.Errorf("the git image runs as %q, want a non-root user", user)
+	}
+	if workdir != "/src" {
+		t.Errorf("the git image's WORKDIR is %q, want /src, where pre-commit mounts the repository", workdir)
+	}
+	if len(copies) != 1 || copies[0].From != build.Name || !slices.Equal(copies[0].SourcePaths, []string{"/out/relgate", "/out/relgate-scanners"}) {
+		t.Fatalf("the git image must copy exactly the two binaries from the build stage, got %+v", copies)
+	}
+	if len(entrypoint) != 1 || entrypoint[0] != copies[0].DestPath+"relgate" {
+		t.Errorf("the git image's ENTRYPOINT %q does not run the copied relgate", entrypoint)
 	}
 }
 

@@ -186,9 +186,10 @@ func TestPreCommitGolangHook(t *testing.T) {
 // TestPreCommitManifest: the real pre-commit accepts .pre-commit-hooks.yaml,
 // and it has the three hook kinds gitleaks ships, each running the gate on
 // the staged change: built from source (golang), the published image
-// (docker_image, whose entrypoint is relgate) and relgate on PATH (system).
-// The golang and system hooks are run for real by the tests above; the
-// image one needs a Docker daemon and the published image.
+// (docker_image: the image's git target, whose entrypoint is relgate and
+// which has the git CLI that --staged needs; deploy's TestDockerfile checks
+// that recipe) and relgate on PATH (system). The golang and system hooks are
+// run for real by the tests above; the image one needs a Docker daemon.
 func TestPreCommitManifest(t *testing.T) {
 	preCommit := needPreCommit(t)
 	manifest := filepath.Join(repoRoot(t), ".pre-commit-hooks.yaml")
@@ -208,7 +209,7 @@ func TestPreCommitManifest(t *testing.T) {
 	}
 	want := map[string][2]string{
 		"relgate":        {"golang", "relgate check --staged"},
-		"relgate-docker": {"docker_image", "ghcr.io/relgate/relgate:latest check --staged"},
+		"relgate-docker": {"docker_image", "ghcr.io/relgate/relgate:latest-git check --staged"},
 		"relgate-system": {"system", "relgate check --staged"},
 	}
 	for _, h := range hooks {

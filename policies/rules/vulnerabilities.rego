@@ -121,9 +121,27 @@ denied := candidate_severities - tolerated
 
 # result is rule's finding for a row: lib.finding(md, fields) built in one
 # merge; extra ends the message. This runs once per finding, the hot path
-# of a large input: no helper calls, and concat where sprintf of strings
-# would give the same text at a higher price.
-result(md, rule, kind, r, extra) := object.union(fields, image_field) if {
+# of a large input. relgate gives each vulnerability what its finding says
+# whichever rule reports it (v.finding: the message up to the rule's
+# ending, what the fingerprint hashes after the rule id, the other fields),
+# computed once in Go; without it (policy unit tests, `opa test`) the same
+# is built here, below, with no helper calls and concat where sprintf of
+# strings would give the same text at a higher price.
+result(md, rule, kind, r, extra) := object.union(x.fields, {
+	"rule": md.custom.id,
+	"title": md.title,
+	"msg": msg,
+	# What relgate.main adds to a finding, given here so that it takes
+	# the finding as it is instead of merging them into a copy.
+	"kind": kind,
+	"area": "vulnerabilities",
+	"message": msg,
+	"severity": r.sev,
+	"fingerprint": crypto.sha256(concat("|", [rule, x.key])),
+}) if {
+	x := r.v.finding
+	msg := concat("", [x.msg, extra])
+} else := object.union(fields, image_field) if {
 	v := r.v
 	img := object.get(v, "image", "")
 	has_img := img != ""
@@ -143,8 +161,6 @@ result(md, rule, kind, r, extra) := object.union(fields, image_field) if {
 		"rule": md.custom.id,
 		"title": md.title,
 		"msg": msg,
-		# What relgate.main adds to a finding, given here so that it takes
-		# the finding as it is instead of merging them into a copy.
 		"kind": kind,
 		"area": "vulnerabilities",
 		"message": msg,

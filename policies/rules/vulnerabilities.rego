@@ -94,7 +94,11 @@ candidates := array.concat(fixed_candidates, unfixed_candidates)
 
 fixed_candidates := [r | some r in rows; r.judged; r.fix]
 
-unfixed_candidates := [r | some r in rows; r.judged; not r.fix; not in_grace(r.v); not ignore_unfixed]
+unfixed_candidates := [r | some r in judged_unfixed; not in_grace(r.v); not ignore_unfixed]
+
+# judged_unfixed are the judged rows without a fix, which VUL002, VUL003
+# and VUL009 share.
+judged_unfixed := [r | some r in rows; r.judged; not r.fix]
 
 # ignore_unfixed is --ignore-unfixed (input.options.ignore_unfixed): no
 # fixed version past the grace period warns (VUL009) instead of denying.
@@ -233,9 +237,7 @@ deny contains f if {
 #   - ref: https://osv.dev/
 warn contains f if {
 	md := rego.metadata.rule()
-	some r in rows
-	r.judged
-	not r.fix
+	some r in judged_unfixed
 	in_grace(r.v)
 	days := floor((lib.time_ns - published_ns(r.v)) / day_ns)
 	f := result(md, "VUL002", "warn", r, sprintf(" (published %d days ago, grace period %d days)", [days, rules.no_fix_grace_days]))
@@ -281,9 +283,7 @@ deny contains f if {
 warn contains f if {
 	ignore_unfixed
 	md := rego.metadata.rule()
-	some r in rows
-	r.judged
-	not r.fix
+	some r in judged_unfixed
 	not in_grace(r.v)
 	f := result(md, "VUL009", "warn", r, sprintf(" for more than %d days (--ignore-unfixed)", [rules.no_fix_grace_days]))
 }
@@ -321,6 +321,7 @@ warn contains f if {
 #     Upgrade the package before the budget runs out; one more
 #     vulnerability of this severity turns all of them into denials.
 warn contains f if {
+	count(tolerated) > 0
 	md := rego.metadata.rule()
 	some r in candidates
 	r.sev in tolerated

@@ -19,6 +19,37 @@ import (
 // user's, and it is not part of the input's digest.
 const DerivedKey = "finding"
 
+// The keys derivedFinding reads and writes, made once.
+var (
+	derivedKey          = ast.StringTerm(DerivedKey)
+	keyAliases          = ast.StringTerm("aliases")
+	keyCVE              = ast.StringTerm("cve")
+	keyCWE              = ast.StringTerm("cwe")
+	keyCWEs             = ast.StringTerm("cwes")
+	keyDiffID           = ast.StringTerm("diff_id")
+	keyEcosystem        = ast.StringTerm("ecosystem")
+	keyEndLine          = ast.StringTerm("end_line")
+	keyFields           = ast.StringTerm("fields")
+	keyFixedVersion     = ast.StringTerm("fixed_version")
+	keyFixedVersions    = ast.StringTerm("fixed_versions")
+	keyID               = ast.StringTerm("id")
+	keyImage            = ast.StringTerm("image")
+	keyInChange         = ast.StringTerm("in_change")
+	keyInstalledVersion = ast.StringTerm("installed_version")
+	keyKey              = ast.StringTerm("key")
+	keyLayer            = ast.StringTerm("layer")
+	keyLocation         = ast.StringTerm("location")
+	keyMsg              = ast.StringTerm("msg")
+	keyName             = ast.StringTerm("name")
+	keyPackage          = ast.StringTerm("package")
+	keyPath             = ast.StringTerm("path")
+	keySource           = ast.StringTerm("source")
+	keyStartLine        = ast.StringTerm("start_line")
+	keySummary          = ast.StringTerm("summary")
+	keyVersion          = ast.StringTerm("version")
+	keyVulnerabilities  = ast.StringTerm("vulnerabilities")
+)
+
 // deriveFindings adds DerivedKey to every vulnerability of the input value
 // whose fields have the types the schema gives them. One that does not is
 // left as it is: the policies then build its finding, or fail, as they
@@ -28,7 +59,7 @@ func deriveFindings(v ast.Value) {
 	if !ok {
 		return
 	}
-	t := doc.Get(ast.InternedTerm("vulnerabilities"))
+	t := doc.Get(keyVulnerabilities)
 	if t == nil {
 		return
 	}
@@ -39,29 +70,29 @@ func deriveFindings(v ast.Value) {
 	elems := make([]*ast.Term, vulns.Len())
 	for i := range vulns.Len() {
 		elems[i] = vulns.Elem(i)
-		if o, ok := elems[i].Value.(ast.Object); ok && o.Get(ast.InternedTerm(DerivedKey)) == nil {
+		if o, ok := elems[i].Value.(ast.Object); ok && o.Get(derivedKey) == nil {
 			if d := derivedFinding(o); d != nil {
-				o.Insert(ast.InternedTerm(DerivedKey), ast.NewTerm(d))
+				o.Insert(derivedKey, ast.NewTerm(d))
 			}
 		}
 	}
 	// An array keeps its elements' hashes: a new one, with the new hashes.
-	doc.Insert(ast.InternedTerm("vulnerabilities"), ast.ArrayTerm(elems...))
+	doc.Insert(keyVulnerabilities, ast.ArrayTerm(elems...))
 }
 
 // derivedFinding mirrors result() in policies/rules/vulnerabilities.rego;
 // nil when a field it reads is missing or of another type.
 func derivedFinding(v ast.Object) ast.Object {
-	str := func(o ast.Object, key, def string) (string, bool) {
-		t := o.Get(ast.InternedTerm(key))
+	str := func(o ast.Object, key *ast.Term, def string) (string, bool) {
+		t := o.Get(key)
 		if t == nil {
 			return def, true
 		}
 		s, ok := t.Value.(ast.String)
 		return string(s), ok
 	}
-	strs := func(key string) (*ast.Term, []string, bool) {
-		t := v.Get(ast.InternedTerm(key))
+	strs := func(key *ast.Term) (*ast.Term, []string, bool) {
+		t := v.Get(key)
 		if t == nil {
 			return ast.ArrayTerm(), nil, true
 		}
@@ -79,7 +110,7 @@ func derivedFinding(v ast.Object) ast.Object {
 		}
 		return t, out, true
 	}
-	pkgTerm := v.Get(ast.InternedTerm("package"))
+	pkgTerm := v.Get(keyPackage)
 	if pkgTerm == nil {
 		return nil
 	}
@@ -87,8 +118,8 @@ func derivedFinding(v ast.Object) ast.Object {
 	if !ok {
 		return nil
 	}
-	idTerm := v.Get(ast.InternedTerm("id"))
-	nameTerm, versionTerm, ecoTerm := pkg.Get(ast.InternedTerm("name")), pkg.Get(ast.InternedTerm("version")), pkg.Get(ast.InternedTerm("ecosystem"))
+	idTerm := v.Get(keyID)
+	nameTerm, versionTerm, ecoTerm := pkg.Get(keyName), pkg.Get(keyVersion), pkg.Get(keyEcosystem)
 	if idTerm == nil || nameTerm == nil || versionTerm == nil || ecoTerm == nil {
 		return nil
 	}
@@ -96,17 +127,17 @@ func derivedFinding(v ast.Object) ast.Object {
 	name, ok2 := nameTerm.Value.(ast.String)
 	version, ok3 := versionTerm.Value.(ast.String)
 	eco, ok4 := ecoTerm.Value.(ast.String)
-	img, ok5 := str(v, "image", "")
-	summary, ok6 := str(v, "summary", "")
-	source, ok7 := str(v, "source", "")
+	img, ok5 := str(v, keyImage, "")
+	summary, ok6 := str(v, keySummary, "")
+	source, ok7 := str(v, keySource, "")
 	if !ok1 || !ok2 || !ok3 || !ok4 || !ok5 || !ok6 || !ok7 {
 		return nil
 	}
-	aliasesTerm, aliases, ok := strs("aliases")
+	aliasesTerm, aliases, ok := strs(keyAliases)
 	if !ok {
 		return nil
 	}
-	_, fixed, ok := strs("fixed_versions")
+	_, fixed, ok := strs(keyFixedVersions)
 	if !ok {
 		return nil
 	}
@@ -114,23 +145,23 @@ func derivedFinding(v ast.Object) ast.Object {
 	// object.union({"path": "", "start_line": 0, "end_line": 0}, location).
 	loc := ast.NewObject()
 	var locOf ast.Object
-	if t := v.Get(ast.InternedTerm("location")); t != nil {
+	if t := v.Get(keyLocation); t != nil {
 		if locOf, ok = t.Value.(ast.Object); !ok {
 			return nil
 		}
 	}
 	path := ""
-	for _, k := range []string{"path", "start_line", "end_line"} {
-		if locOf == nil || locOf.Get(ast.InternedTerm(k)) == nil {
-			if k == "path" {
-				loc.Insert(ast.InternedTerm(k), ast.InternedTerm(""))
+	for _, k := range []*ast.Term{keyPath, keyStartLine, keyEndLine} {
+		if locOf == nil || locOf.Get(k) == nil {
+			if k == keyPath {
+				loc.Insert(k, ast.InternedTerm(""))
 			} else {
-				loc.Insert(ast.InternedTerm(k), ast.InternedTerm(0))
+				loc.Insert(k, ast.InternedTerm(0))
 			}
 		}
 	}
 	if locOf != nil {
-		if t := locOf.Get(ast.InternedTerm("path")); t != nil {
+		if t := locOf.Get(keyPath); t != nil {
 			s, ok := t.Value.(ast.String)
 			if !ok {
 				return nil
@@ -140,22 +171,22 @@ func derivedFinding(v ast.Object) ast.Object {
 		locOf.Foreach(func(k, t *ast.Term) { loc.Insert(k, t) })
 	}
 	layer := ast.InternedTerm("")
-	if t := v.Get(ast.InternedTerm("layer")); t != nil {
+	if t := v.Get(keyLayer); t != nil {
 		o, ok := t.Value.(ast.Object)
 		if !ok {
 			return nil
 		}
-		if d := o.Get(ast.InternedTerm("diff_id")); d != nil {
+		if d := o.Get(keyDiffID); d != nil {
 			layer = d
 		}
 	}
-	cwe := v.Get(ast.InternedTerm("cwes"))
+	cwe := v.Get(keyCWEs)
 	if cwe == nil {
 		cwe = ast.ArrayTerm()
 	}
 	inChange := ast.InternedTerm(true)
 	if source == "osv" {
-		if t := v.Get(ast.InternedTerm("in_change")); t != nil {
+		if t := v.Get(keyInChange); t != nil {
 			inChange = t
 		}
 	}
@@ -191,24 +222,24 @@ func derivedFinding(v ast.Object) ast.Object {
 		}
 	}
 	fields := ast.NewObject(
-		ast.Item(ast.InternedTerm("location"), ast.NewTerm(loc)),
-		ast.Item(ast.InternedTerm("package"), nameTerm),
-		ast.Item(ast.InternedTerm("id"), idTerm),
-		ast.Item(ast.InternedTerm("in_change"), inChange),
-		ast.Item(ast.InternedTerm("installed_version"), versionTerm),
-		ast.Item(ast.InternedTerm("fixed_version"), ast.StringTerm(strings.Join(fixed, ", "))),
-		ast.Item(ast.InternedTerm("aliases"), aliasesTerm),
-		ast.Item(ast.InternedTerm("cve"), ast.StringTerm(cve)),
-		ast.Item(ast.InternedTerm("cwe"), cwe),
-		ast.Item(ast.InternedTerm("layer"), layer),
+		ast.Item(keyLocation, ast.NewTerm(loc)),
+		ast.Item(keyPackage, nameTerm),
+		ast.Item(keyID, idTerm),
+		ast.Item(keyInChange, inChange),
+		ast.Item(keyInstalledVersion, versionTerm),
+		ast.Item(keyFixedVersion, ast.StringTerm(strings.Join(fixed, ", "))),
+		ast.Item(keyAliases, aliasesTerm),
+		ast.Item(keyCVE, ast.StringTerm(cve)),
+		ast.Item(keyCWE, cwe),
+		ast.Item(keyLayer, layer),
 	)
 	if img != "" {
-		fields.Insert(ast.InternedTerm("image"), ast.StringTerm(img))
+		fields.Insert(keyImage, ast.StringTerm(img))
 	}
 	key := strings.Join([]string{source, img, path, string(eco), string(name), string(version), string(id)}, "|")
 	return ast.NewObject(
-		ast.Item(ast.InternedTerm("msg"), ast.StringTerm(msg.String())),
-		ast.Item(ast.InternedTerm("key"), ast.StringTerm(key)),
-		ast.Item(ast.InternedTerm("fields"), ast.NewTerm(fields)),
+		ast.Item(keyMsg, ast.StringTerm(msg.String())),
+		ast.Item(keyKey, ast.StringTerm(key)),
+		ast.Item(keyFields, ast.NewTerm(fields)),
 	)
 }

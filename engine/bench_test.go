@@ -153,3 +153,20 @@ func BenchmarkNewForFacts(b *testing.B) {
 		b.Fatalf("%d rules, want %d", len(e.Rules()), len(full.Rules()))
 	}
 }
+
+// BenchmarkPrepare converts an input of 10k findings to OPA's value form
+// and derives its vulnerabilities' findings (engine.Prepare), once per
+// evaluation of a document.
+func BenchmarkPrepare(b *testing.B) {
+	in := largeInput(10_000)
+	var p *engine.Prepared
+	var err error
+	for b.Loop() {
+		if p, err = engine.Prepare(in); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if p == nil {
+		b.Fatal("nothing prepared")
+	}
+}

@@ -157,7 +157,11 @@ type Prepared struct {
 
 // Prepare converts the input to OPA's value form once; evaluating a
 // prepared input repeatedly skips the conversion.
-func Prepare(in *Input) (*Prepared, error) {
+func Prepare(in *Input) (*Prepared, error) { return prepare(in, true) }
+
+// prepare is Prepare; derive false leaves out what deriveFindings adds (a
+// test proves the decision the same without it).
+func prepare(in *Input, derive bool) (*Prepared, error) {
 	data, err := in.Canonical()
 	if err != nil {
 		return nil, err
@@ -165,6 +169,9 @@ func Prepare(in *Input) (*Prepared, error) {
 	v, err := valueOf(data)
 	if err != nil {
 		return nil, err
+	}
+	if derive {
+		deriveFindings(v)
 	}
 	// The digest is of the very bytes converted: one encoding, not two.
 	return &Prepared{input: in, value: v, digest: digestOf(data)}, nil

@@ -43,7 +43,18 @@ raw contains f if {
 	f := collected(v, area, "warn")
 }
 
-collected(v, area, kind) := object.union(v, {"kind": kind, "area": area, "message": v.msg}) if {
+collected(v, area, kind) := v if {
+	# A result that says its kind, area and message already (the built-in
+	# vulnerability rules', the most numerous) is taken as it is, not
+	# merged into a copy; conforming(v) inline, as this runs per finding.
+	v.kind == kind
+	v.area == area
+	v.message == v.msg
+	lib.severity_rank[v.severity]
+	is_string(v.rule)
+	is_string(v.msg)
+	v.fingerprint != ""
+} else := object.union(v, {"kind": kind, "area": area, "message": v.msg}) if {
 	conforming(v)
 } else := normalise(v, area, kind)
 

@@ -88,10 +88,17 @@ in_grace(v) if lib.time_ns - published_ns(v) < rules.no_fix_grace_days * day_ns
 
 # candidates are what would deny, before budgets: with a fix, or without
 # one past the grace period.
-candidates := array.concat(
-	[r | some r in rows; r.judged; r.fix],
-	[r | some r in rows; r.judged; not r.fix; not in_grace(r.v); not ignore_unfixed],
-)
+# VUL001 and VUL003 read the two parts, so that no rule tests every
+# candidate for a fix, once per finding.
+candidates := array.concat(fixed_candidates, unfixed_candidates)
+
+fixed_candidates := [r | some r in rows; r.judged; r.fix]
+
+unfixed_candidates := [r | some r in judged_unfixed; not in_grace(r.v); not ignore_unfixed]
+
+# judged_unfixed are the judged rows without a fix, which VUL002, VUL003
+# and VUL009 share.
+judged_unfixed := [r | some r in rows; r.judged; not r.fix]
 
 # ignore_unfixed is --ignore-unfixed (input.options.ignore_unfixed): no
 # fixed version past the grace period warns (VUL009) instead of denying.
@@ -112,34 +119,71 @@ tolerated contains sev if {
 	candidate_count[sev] <= rules.budgets[sev]
 }
 
-# result is the finding for a row; extra ends the message.
-result(rule, r, extra) := object.union(fields, image_field) if {
+# denied are the other severities of candidates: they deny. (A set to look
+# a finding's severity up in, not a negation per finding.)
+denied := candidate_severities - tolerated
+
+# result is rule's finding for a row: lib.finding(md, fields) built in one
+# merge; extra ends the message. This runs once per finding, the hot path
+# of a large input. relgate gives each vulnerability what its finding says
+# whichever rule reports it (v.finding: the message up to the rule's
+# ending, what the fingerprint hashes after the rule id, the other fields),
+# computed once in Go; without it (policy unit tests, `opa test`) the same
+# is built here, below, with no helper calls and concat where sprintf of
+# strings would give the same text at a higher price.
+result(md, rule, kind, r, extra) := object.union(x.fields, {
+	"rule": md.custom.id,
+	"title": md.title,
+	"msg": msg,
+	# What relgate.main adds to a finding, given here so that it takes
+	# the finding as it is instead of merging them into a copy.
+	"kind": kind,
+	"area": "vulnerabilities",
+	"message": msg,
+	"severity": r.sev,
+	"fingerprint": crypto.sha256(concat("|", [rule, x.key])),
+}) if {
+	x := r.v.finding
+	msg := concat("", [x.msg, extra])
+} else := object.union(fields, image_field) if {
 	v := r.v
 	img := object.get(v, "image", "")
 	has_img := img != ""
 	aliases := object.get(v, "aliases", [])
 	summary := object.get(v, "summary", "")
 	path := object.get(v, ["location", "path"], "")
+	source := object.get(v, "source", "")
+	fixed := object.get(v, "fixed_versions", [])
 	where := {true: concat("", ["image ", img]), false: path}[has_img]
-	title := {true: sprintf("%s (%s)", [v.id, concat(", ", aliases)]), false: v.id}[count(aliases) > 0]
-	fix_text := {true: concat("", ["fixed in ", concat(", ", object.get(v, "fixed_versions", []))]), false: "no fixed version yet"}[r.fix]
+	title := {true: concat("", [v.id, " (", concat(", ", aliases), ")"]), false: v.id}[count(aliases) > 0]
+	fix_text := {true: concat("", ["fixed in ", concat(", ", fixed)]), false: "no fixed version yet"}[r.fix]
+	msg := concat("", [
+		v.package.name, " ", v.package.version, " (", v.package.ecosystem, ") in ", where,
+		" has ", title, {true: concat("", [": ", summary]), false: ""}[summary != ""], "; ", fix_text, extra,
+	])
 	fields := {
-		"msg": sprintf("%s %s (%s) in %s has %s%s; %s%s", [
-			v.package.name, v.package.version, v.package.ecosystem, where,
-			title, {true: concat("", [": ", summary]), false: ""}[summary != ""], fix_text, extra,
-		]),
+		"rule": md.custom.id,
+		"title": md.title,
+		"msg": msg,
+		"kind": kind,
+		"area": "vulnerabilities",
+		"message": msg,
 		"severity": r.sev,
 		"location": object.union({"path": "", "start_line": 0, "end_line": 0}, object.get(v, "location", {})),
 		"fingerprint": crypto.sha256(concat("|", [
-			rule, object.get(v, "source", ""), img, path,
+			rule, source, img, path,
 			v.package.ecosystem, v.package.name, v.package.version, v.id,
 		])),
 		"package": v.package.name,
 		"id": v.id,
-		"in_change": in_change(v),
+		# PR mode (relgate.main) reads in_change: a dependency the change
+		# added or bumped from one already on the base. Only the lockfile
+		# scanner knows: an image has no base to compare with, so its
+		# findings always count as new.
+		"in_change": {true: object.get(v, "in_change", true), false: true}[source == "osv"],
 		# Structured fields for reports and tools, as trivy's JSON has them.
 		"installed_version": v.package.version,
-		"fixed_version": concat(", ", object.get(v, "fixed_versions", [])),
+		"fixed_version": concat(", ", fixed),
 		"aliases": aliases,
 		"cve": concat("", array.slice([a | some a in array.concat([v.id], aliases); startswith(a, "CVE-")], 0, 1)),
 		"cwe": object.get(v, "cwes", []),
@@ -149,13 +193,6 @@ result(rule, r, extra) := object.union(fields, image_field) if {
 	# image is a waiver scope, so it is there only for container findings.
 	image_field := {true: {"image": img}, false: {}}[has_img]
 }
-
-# in_change tells PR mode (relgate.main) a dependency the change added or
-# bumped from one already on the base. Only the lockfile scanner knows: an
-# image has no base to compare with, so its findings always count as new.
-in_change(v) := object.get(v, "in_change", true) if object.get(v, "source", "") == "osv"
-
-in_change(v) if object.get(v, "source", "") != "osv"
 
 # METADATA
 # title: Vulnerable dependency with a fix available
@@ -178,10 +215,9 @@ in_change(v) if object.get(v, "source", "") != "osv"
 #   - ref: https://google.github.io/osv-scanner/configuration/
 deny contains f if {
 	md := rego.metadata.rule()
-	some r in candidates
-	r.fix
-	not r.sev in tolerated
-	f := lib.finding(md, result("VUL001", r, ""))
+	some r in fixed_candidates
+	r.sev in denied
+	f := result(md, "VUL001", "deny", r, "")
 }
 
 # METADATA
@@ -201,12 +237,10 @@ deny contains f if {
 #   - ref: https://osv.dev/
 warn contains f if {
 	md := rego.metadata.rule()
-	some r in rows
-	r.judged
-	not r.fix
+	some r in judged_unfixed
 	in_grace(r.v)
 	days := floor((lib.time_ns - published_ns(r.v)) / day_ns)
-	f := lib.finding(md, result("VUL002", r, sprintf(" (published %d days ago, grace period %d days)", [days, rules.no_fix_grace_days])))
+	f := result(md, "VUL002", "warn", r, sprintf(" (published %d days ago, grace period %d days)", [days, rules.no_fix_grace_days]))
 }
 
 # METADATA
@@ -226,10 +260,9 @@ warn contains f if {
 #   - ref: https://osv.dev/
 deny contains f if {
 	md := rego.metadata.rule()
-	some r in candidates
-	not r.fix
-	not r.sev in tolerated
-	f := lib.finding(md, result("VUL003", r, sprintf(" for more than %d days", [rules.no_fix_grace_days])))
+	some r in unfixed_candidates
+	r.sev in denied
+	f := result(md, "VUL003", "deny", r, sprintf(" for more than %d days", [rules.no_fix_grace_days]))
 }
 
 # METADATA
@@ -250,11 +283,9 @@ deny contains f if {
 warn contains f if {
 	ignore_unfixed
 	md := rego.metadata.rule()
-	some r in rows
-	r.judged
-	not r.fix
+	some r in judged_unfixed
 	not in_grace(r.v)
-	f := lib.finding(md, result("VUL009", r, sprintf(" for more than %d days (--ignore-unfixed)", [rules.no_fix_grace_days])))
+	f := result(md, "VUL009", "warn", r, sprintf(" for more than %d days (--ignore-unfixed)", [rules.no_fix_grace_days]))
 }
 
 # METADATA
@@ -274,7 +305,7 @@ warn contains f if {
 	md := rego.metadata.rule()
 	some r in rows
 	r.dev
-	f := lib.finding(md, result("VUL004", r, " (dev dependency)"))
+	f := result(md, "VUL004", "warn", r, " (dev dependency)")
 }
 
 # METADATA
@@ -290,10 +321,11 @@ warn contains f if {
 #     Upgrade the package before the budget runs out; one more
 #     vulnerability of this severity turns all of them into denials.
 warn contains f if {
+	count(tolerated) > 0
 	md := rego.metadata.rule()
 	some r in candidates
 	r.sev in tolerated
-	f := lib.finding(md, result("VUL005", r, sprintf(" (%d of %d %s tolerated)", [candidate_count[r.sev], rules.budgets[r.sev], r.sev])))
+	f := result(md, "VUL005", "warn", r, sprintf(" (%d of %d %s tolerated)", [candidate_count[r.sev], rules.budgets[r.sev], r.sev]))
 }
 
 # stale lists the scanner runs whose vulnerability data is too old.

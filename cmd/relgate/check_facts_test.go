@@ -19,9 +19,9 @@ import (
 // facts it predicts from the selected scanners (and compiles again when the
 // scan breaks the prediction); its decision is byte for byte the decision
 // of the engine that compiled every package, judging the saved input.
-// Both sides of the bet are run: a clean staged change (the prediction
-// holds), a staged secret and migration (it does not), a lockfile scan, and
-// the demo with every scanner.
+// Both sides of the bet are run: a clean staged change and a staged secret
+// (the prediction holds), a staged migration (it does not), a lockfile
+// scan, and the demo with every scanner.
 func TestCheckFactsCompileSameDecision(t *testing.T) {
 	root := repoRoot(t)
 	gittest.Isolate(t)
@@ -30,6 +30,12 @@ func TestCheckFactsCompileSameDecision(t *testing.T) {
 	clean.Commit("feat: main")
 	clean.Write("main.go", "package main\n\n// main does nothing.\nfunc main() {}\n")
 	clean.Stage("main.go")
+
+	secret := gittest.New(t)
+	secret.Write("README.md", "# service\n")
+	secret.Commit("chore: init")
+	secret.Write("config/app.env", "REGION=eu-west-1\nAWS_ACCESS_KEY_ID="+fakeAWSKey()+"\n")
+	secret.Stage("config/app.env")
 
 	dirty := gittest.New(t)
 	dirty.Write("README.md", "# service\n")
@@ -59,6 +65,7 @@ func TestCheckFactsCompileSameDecision(t *testing.T) {
 		staged bool
 	}{
 		{"staged clean", clean.Dir, []string{"--staged"}, true, nil, false, true},
+		{"staged secret", secret.Dir, []string{"--staged"}, true, []string{"secrets"}, false, true},
 		{"staged secret and migration", dirty.Dir, []string{"--staged"}, false, []string{"secrets", "migrations"}, false, true},
 		{"lockfile", lockfile, []string{"--scanners", "deps", "--offline", "--db-dir", db, "--env", "staging"}, true, []string{"vulnerabilities"}, false, false},
 		{"demo, every scanner", filepath.Join(root, "testdata", "demo"), []string{"--offline"}, true,
@@ -159,10 +166,11 @@ func TestPredictFactsSections(t *testing.T) {
 			t.Errorf("every scanner selected: section %s predicted empty", s)
 		}
 	}
-	// --staged bets on a clean change: its scanners' sections are empty.
+	// --staged bets on a change without a migration, not on one without
+	// a secret.
 	staged := predictFacts([]string{"secrets", "migrations"}, true)
-	if got := uncovered(staged, withFact(t, withFact(t, empty, "secrets"), "migrations")); !slices.Equal(got, []string{"secrets", "migrations"}) {
-		t.Errorf("staged: uncovered %v, want secrets and migrations", got)
+	if got := uncovered(staged, withFact(t, withFact(t, empty, "secrets"), "migrations")); !slices.Equal(got, []string{stagedBet}) {
+		t.Errorf("staged: uncovered %v, want %s alone", got, stagedBet)
 	}
 }
 

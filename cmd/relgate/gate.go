@@ -264,10 +264,6 @@ func (a *app) gather(ctx context.Context, dir string, cfg *config.Config, o *sca
 	progress, logw, stopProgress := a.startProgress()
 	defer stopProgress()
 	target.ConfigPath, target.Stderr = absPath(o.config), logw
-	jobs, err := scanners.NewJobs(names, target, cfg, timeout)
-	if err != nil {
-		return nil, err
-	}
 	in.Waivers = ws
 	in.Release.Time = time.Now().UTC().Truncate(time.Second)
 	if err := o.rc.input(in, cfg, dir); err != nil {
@@ -276,6 +272,11 @@ func (a *app) gather(ctx context.Context, dir string, cfg *config.Config, o *sca
 	o.knobs.apply(o.flags, in)
 	recordSkips(in, skipped)
 	a.refreshDBs(ctx, names, target, cfg) // trivy's database, when stale and online
+	// NewJobs starts the helper: nothing between it and Run may return.
+	jobs, err := scanners.NewJobs(names, target, cfg, timeout)
+	if err != nil {
+		return nil, err
+	}
 	scanners.Run(ctx, in, jobs, progress)
 	stopProgress()
 	in.Scanners = append(in.Scanners, scanners.Unselected(names, o.staged)...)

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -82,24 +83,60 @@ func heavy(name string, t Target, cfg *config.Config) (Scanner, error) {
 	if t.batch == nil {
 		return nil, fmt.Errorf("scanner %s: relgate runs it in %s; create it with NewJobs", name, HelperName)
 	}
+	if t.batch.started {
+		return nil, fmt.Errorf("scanner %s runs in %s but is not one of helperScanners, which start it", name, HelperName)
+	}
 	t.batch.names = append(t.batch.names, name)
 	t.batch.waiting++ // counted here, so that one giving up early cannot stop it for another not yet started
 	return &remote{name: name, batch: t.batch}, nil
 }
 
 // NewJobs returns the jobs of the named scanners for the target, each under
-// timeout. The scanners relgate does not link run in one helper process.
+// timeout. The scanners relgate does not link run in one helper process,
+// which NewJobs starts before it makes the other scanners: the helper's
+// start-up (~0.2 s of package initialisation) then overlaps theirs (the
+// secrets scanner compiles gitleaks' patterns and asks git about the
+// repository). The caller must Run the jobs; on an error nothing runs.
 func NewJobs(names []string, t Target, cfg *config.Config, timeout time.Duration) ([]Job, error) {
-	t.batch = &batch{target: t, timeout: timeout}
-	jobs := make([]Job, 0, len(names))
-	for _, n := range names {
-		s, err := New(n, t, cfg)
-		if err != nil {
-			return nil, err
+	jobs, _, err := newJobs(names, t, cfg, timeout)
+	return jobs, err
+}
+
+func newJobs(names []string, t Target, cfg *config.Config, timeout time.Duration) ([]Job, *batch, error) {
+	b := &batch{target: t, timeout: timeout}
+	t.batch = b
+	jobs := make([]Job, len(names))
+	for _, inHelper := range []bool{true, false} {
+		for i, n := range names {
+			if slices.Contains(helperScanners, n) != inHelper {
+				continue
+			}
+			s, err := New(n, t, cfg)
+			if err != nil {
+				b.abort()
+				return nil, b, err
+			}
+			jobs[i] = Job{Name: n, Scanner: s, Timeout: timeout}
 		}
-		jobs = append(jobs, Job{Name: n, Scanner: s, Timeout: timeout})
+		if inHelper && b.waiting > 0 {
+			b.started = true
+			b.once.Do(b.start)
+		}
 	}
-	return jobs, nil
+	return jobs, b, nil
+}
+
+// helperScanners are the scanners that run in the helper where they are
+// not linked (see heavy).
+var helperScanners = []string{"deps", "containers", "iac"}
+
+// abort stops a helper started for jobs that will not run.
+func (b *batch) abort() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.cancel != nil {
+		b.cancel()
+	}
 }
 
 // ScanRequest is what relgate sends the helper on its standard input.
@@ -133,6 +170,7 @@ type batch struct {
 	names   []string
 
 	once    sync.Once
+	started bool // by NewJobs: no scanner joins any more
 	done    chan struct{}
 	results map[string]ScanResult
 	err     error

@@ -200,6 +200,20 @@ func resolveDir(args []string) (string, error) {
 	return abs, nil
 }
 
+// selected resolves the scanners to run: the flags', else the config's,
+// else all of them (those of the staged change with --staged).
+func (o *scanOptions) selected(cfg *config.Config) ([]string, error) {
+	names := o.rc.scanners(o.scanners)
+	if cfg.Scanners != nil && len(names) == 0 {
+		names = cfg.Scanners.Enabled
+	}
+	names, err := scanners.Select(names, o.staged)
+	if err != nil {
+		return nil, usage(fmt.Errorf("--scanners: %w", err))
+	}
+	return names, nil
+}
+
 // gather validates the target and runs the scanners into a new input document.
 func (a *app) gather(ctx context.Context, dir string, cfg *config.Config, o *scanOptions) (*engine.Input, error) {
 	if o.base != "" || o.staged {
@@ -228,22 +242,16 @@ func (a *app) gather(ctx context.Context, dir string, cfg *config.Config, o *sca
 	if err := engine.CheckEnvironment(in.Release.Environment, known); err != nil {
 		return nil, usage(fmt.Errorf("--env: %w", err))
 	}
-	names := o.rc.scanners(o.scanners)
 	timeout := o.timeout
-	if cfg.Scanners != nil {
-		if len(names) == 0 {
-			names = cfg.Scanners.Enabled
-		}
-		if timeout == 0 {
-			timeout = time.Duration(cfg.Scanners.Timeout)
-		}
+	if cfg.Scanners != nil && timeout == 0 {
+		timeout = time.Duration(cfg.Scanners.Timeout)
 	}
 	if timeout == 0 {
 		timeout = 5 * time.Minute
 	}
-	names, err = scanners.Select(names, o.staged)
+	names, err := o.selected(cfg)
 	if err != nil {
-		return nil, usage(fmt.Errorf("--scanners: %w", err))
+		return nil, err
 	}
 	// Read the waivers before scanning, so a bad waiver file fails fast.
 	ws, err := loadWaivers(o.waivers, cfg, dir)
@@ -256,10 +264,6 @@ func (a *app) gather(ctx context.Context, dir string, cfg *config.Config, o *sca
 	progress, logw, stopProgress := a.startProgress()
 	defer stopProgress()
 	target.ConfigPath, target.Stderr = absPath(o.config), logw
-	jobs, err := scanners.NewJobs(names, target, cfg, timeout)
-	if err != nil {
-		return nil, err
-	}
 	in.Waivers = ws
 	in.Release.Time = time.Now().UTC().Truncate(time.Second)
 	if err := o.rc.input(in, cfg, dir); err != nil {
@@ -268,6 +272,11 @@ func (a *app) gather(ctx context.Context, dir string, cfg *config.Config, o *sca
 	o.knobs.apply(o.flags, in)
 	recordSkips(in, skipped)
 	a.refreshDBs(ctx, names, target, cfg) // trivy's database, when stale and online
+	// NewJobs starts the helper: nothing between it and Run may return.
+	jobs, err := scanners.NewJobs(names, target, cfg, timeout)
+	if err != nil {
+		return nil, err
+	}
 	scanners.Run(ctx, in, jobs, progress)
 	stopProgress()
 	in.Scanners = append(in.Scanners, scanners.Unselected(names, o.staged)...)

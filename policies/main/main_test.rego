@@ -80,6 +80,38 @@ test_fingerprints_made_only_where_missing if {
 	u.fingerprint == "fp-own"
 }
 
+# A result that already says its kind, area and message is taken as it is
+# only when all three are what relgate would set: one that claims another
+# kind or area, a message other than its msg, or an empty fingerprint is
+# corrected like any other.
+test_results_claiming_wrong_fields_are_corrected if {
+	ok := {"rule": "T001", "msg": "bad", "severity": "high", "fingerprint": "fp", "kind": "deny", "area": "t", "message": "bad"}
+	d := main.decision with input as base_input with data.relgate.rules as {"t": {"deny": {ok}}}
+	[v] := [x | some x in d.violations]
+	v.kind == "deny"
+	v.area == "t"
+
+	wrong_kind := object.union(ok, {"kind": "warn"})
+	k := main.decision with input as base_input with data.relgate.rules as {"t": {"deny": {wrong_kind}}}
+	[vk] := [x | some x in k.violations]
+	vk.kind == "deny"
+
+	wrong_area := object.union(ok, {"area": "elsewhere"})
+	a := main.decision with input as base_input with data.relgate.rules as {"t": {"deny": {wrong_area}}}
+	[va] := [x | some x in a.violations]
+	va.area == "t"
+
+	wrong_message := object.union(ok, {"message": "something else"})
+	m := main.decision with input as base_input with data.relgate.rules as {"t": {"deny": {wrong_message}}}
+	[vm] := [x | some x in m.violations]
+	vm.message == "bad"
+
+	no_fingerprint := object.union(ok, {"fingerprint": ""})
+	f := main.decision with input as base_input with data.relgate.rules as {"t": {"deny": {no_fingerprint}}}
+	[vf] := [x | some x in f.violations]
+	vf.fingerprint == crypto.sha256("T001||bad")
+}
+
 test_waiver_applies_until_it_expires if {
 	waiver := {"rule": "T001", "scope": {"path": "a.*"}, "reason": "r", "approver": "lead", "expires": "2026-07-01"}
 	inp := object.union(base_input, {"waivers": [waiver]})
